@@ -1,0 +1,41 @@
+# 动手学深度学习 02 (MXNet) — the front door. `make help` lists the targets.
+PYTHON    ?= python3
+VENV      ?= .venv
+LAB_PORT  ?= 8888
+LAB_IP    ?= 127.0.0.1
+JOBS      ?= 2
+CPUS      ?= Prescott Haswell SkylakeX
+
+BIN       := $(VENV)/bin
+READY     := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+
+.DEFAULT_GOAL := help
+.PHONY: help venv lab test test-cpus execute clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  variables: PYTHON=$(PYTHON) VENV=$(VENV) LAB_PORT=$(LAB_PORT) JOBS=$(JOBS)"
+
+$(READY): requirements.txt tools/venv.sh
+	@tools/venv.sh "$(PYTHON)" "$(VENV)"
+	@touch $@
+
+venv: $(READY) ## create .venv from requirements.txt (re-installs only when it changes)
+
+lab: $(READY) ## start JupyterLab on notebooks/ (127.0.0.1:$(LAB_PORT), token required)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=$(LAB_IP) --ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 $(if $(filter 0,$(shell id -u)),--allow-root)
+
+test: $(READY) ## lint, then re-run every notebook strictly with nbval, plus tests/
+	$(BIN)/ruff check notebooks tools tests
+	$(BIN)/pytest -n $(JOBS)
+
+test-cpus: $(READY) ## nbval under each OpenBLAS CPU kernel in CPUS: outputs must not depend on the CPU
+	@for core in $(CPUS); do echo "== OPENBLAS_CORETYPE=$$core"; \
+	  OPENBLAS_CORETYPE=$$core $(BIN)/pytest -n $(JOBS) -q notebooks || exit 1; done
+
+execute: $(READY) ## re-run every notebook top to bottom in a fresh kernel and store its outputs
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
+
+clean: ## remove .venv and build/
+	rm -rf $(VENV) build .pytest_cache
