@@ -11,7 +11,7 @@ READY     := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab test test-cpus execute clean
+.PHONY: help venv lab test test-cpus execute html clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,6 +36,9 @@ test-cpus: $(READY) ## nbval under each OpenBLAS CPU kernel in CPUS: outputs mus
 
 execute: $(READY) ## re-run every notebook top to bottom in a fresh kernel and store its outputs
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
+
+html: $(READY) ## render the stored notebooks as an offline site in build/html/ (open build/html/index.html)
+	$(BIN)/python tools/build_html.py build/html $(NOTEBOOKS)
 
 clean: ## remove .venv and build/
 	rm -rf $(VENV) build .pytest_cache
