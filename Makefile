@@ -3,12 +3,15 @@ PYTHON    ?= python3
 VENV      ?= .venv
 LAB_PORT  ?= 8888
 LAB_IP    ?= 127.0.0.1
+LAB_TOKEN ?=
 JOBS      ?= 2
 CPUS      ?= Prescott Haswell SkylakeX
 
 BIN       := $(VENV)/bin
 READY     := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+# The project's kernelspec "mxnet" (in .venv) wins over any of the same name elsewhere.
+export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lab test test-cpus execute html clean
@@ -23,8 +26,8 @@ $(READY): requirements.txt tools/venv.sh
 
 venv: $(READY) ## create .venv from requirements.txt (re-installs only when it changes)
 
-lab: $(READY) ## start JupyterLab on notebooks/ (127.0.0.1:$(LAB_PORT), token required)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=$(LAB_IP) --ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: $(READY) ## start JupyterLab on notebooks/: loopback only, token required (LAB_PORT, LAB_TOKEN)
+	@LAB_IP="$(LAB_IP)" LAB_PORT="$(LAB_PORT)" LAB_TOKEN="$(LAB_TOKEN)" $(BIN)/python tools/lab.py
 
 test: $(READY) ## lint, then re-run every notebook strictly with nbval, plus tests/
 	$(BIN)/ruff check notebooks tools tests

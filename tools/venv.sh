@@ -2,7 +2,8 @@
 # Create or update the project's virtual environment from requirements.txt.
 # Usage: tools/venv.sh PYTHON VENV   (the Makefile calls it as `make venv`).
 # It checks the interpreter before creating anything, installs the pinned packages,
-# and registers the environment as the Jupyter kernel "mxnet" inside the venv.
+# registers the environment as the Jupyter kernel "mxnet" inside the venv, and turns off
+# JupyterLab's news prompt and update check (the machine may have no internet).
 set -eu
 python=${1:-python3}
 venv=${2:-.venv}
@@ -34,4 +35,9 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
 "$venv/bin/python" -m pip check
 "$venv/bin/python" -m ipykernel install --sys-prefix --name mxnet --display-name "Python 3 (mxnet)" >/dev/null
+# JupyterLab in this venv: do not ask about fetching news from the internet, nor check for updates.
+mkdir -p "$venv/share/jupyter/lab/settings"
+cat > "$venv/share/jupyter/lab/settings/overrides.json" <<'JSON'
+{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
+JSON
 echo "$venv is ready: $("$venv/bin/python" -c 'import mxnet, numpy; print("mxnet", mxnet.__version__, "numpy", numpy.__version__)')"

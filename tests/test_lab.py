@@ -1,0 +1,154 @@
+"""make lab: the real JupyterLab server, started as make lab starts it, on a free loopback port.
+
+The server is checked through its own REST and kernel APIs and in headless Chromium,
+and it is always stopped (with its kernels) when the module's tests end, pass or fail.
+"""
+
+import ast
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import nbformat
+import psutil
+import pytest
+from conftest import NOTEBOOKS, ROOT, SCREENSHOTS
+from jupyter_client import BlockingKernelClient
+from jupyter_server.serverapp import list_running_servers
+
+TOKEN = "test-" + os.urandom(12).hex()
+START_TIMEOUT = 60  # seconds: JupyterLab starts in about 2 s here
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_lab(port: int, runtime_dir) -> subprocess.Popen:
+    """Run tools/lab.py as `make lab` does, in its own process group."""
+    env = dict(os.environ, LAB_PORT=str(port), LAB_TOKEN=TOKEN, JUPYTER_RUNTIME_DIR=str(runtime_dir),
+               JUPYTER_PATH=str(ROOT / ".venv" / "share" / "jupyter"))
+    env.pop("LAB_IP", None)
+    return subprocess.Popen([sys.executable, str(ROOT / "tools" / "lab.py"), "--no-browser"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    runtime = tmp_path_factory.mktemp("jupyter-runtime")
+    port = free_port()
+    server = start_lab(port, runtime)
+    family = []
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        # Jupyter writes its own record of a running server once it is ready.
+        while not any(info["pid"] == server.pid for info in list_running_servers(runtime)):
+            assert server.poll() is None, f"make lab exited early:\n{server.stdout.read()}"
+            assert time.monotonic() < deadline, "JupyterLab did not start within 60 s"
+            time.sleep(0.2)
+        yield {"url": f"http://127.0.0.1:{port}", "port": port, "pid": server.pid, "runtime": runtime}
+        family = [psutil.Process(server.pid)] + psutil.Process(server.pid).children(recursive=True)
+    finally:
+        os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C sends
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+            pytest.fail("JupyterLab did not stop within 20 s of Ctrl-C")
+    _, alive = psutil.wait_procs(family, timeout=10)
+    assert not alive, f"processes left after the server stopped: {alive}"
+
+
+def get(lab, path: str, token: str | None = TOKEN):
+    request = urllib.request.Request(lab["url"] + path)
+    if token:
+        request.add_header("Authorization", f"token {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, None
+
+
+def post(lab, path: str, body: dict):
+    request = urllib.request.Request(lab["url"] + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Authorization": f"token {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def test_status_answers_with_the_token(lab):
+    status, body = get(lab, "/api/status")
+    assert status == 200 and "started" in body
+
+
+def test_requests_without_the_token_are_refused(lab):
+    assert get(lab, "/api/contents", token=None)[0] == 403
+    assert get(lab, "/api/contents", token="wrong")[0] == 403
+
+
+def test_contents_list_every_notebook_of_the_series(lab):
+    status, body = get(lab, "/api/contents")
+    names = {item["name"] for item in body["content"] if item["type"] == "notebook"}
+    assert status == 200 and names == {path.name for path in NOTEBOOKS}
+
+
+def test_server_listens_on_loopback_only(lab):
+    sockets = [c for c in psutil.Process(lab["pid"]).net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    assert {c.laddr.port for c in sockets} == {lab["port"]}
+    assert {c.laddr.ip for c in sockets} <= {"127.0.0.1", "::1"}
+
+
+def test_second_lab_on_the_same_port_says_the_port_is_taken(lab, tmp_path):
+    second = start_lab(lab["port"], tmp_path)
+    output, _ = second.communicate(timeout=30)
+    assert second.returncode != 0 and f"port {lab['port']} on 127.0.0.1 is already in use" in output
+
+
+def test_kernel_runs_mxnet_from_the_project_venv_and_executes_a_notebook(lab):
+    kernel = post(lab, "/api/kernels", {"name": "mxnet"})  # the kernelspec the notebooks name
+    client = BlockingKernelClient()
+    client.load_connection_file(lab["runtime"] / f"kernel-{kernel['id']}.json")
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        found = {}
+
+        def collect(message):
+            if message["msg_type"] == "execute_result":
+                found["value"] = message["content"]["data"]["text/plain"]
+
+        reply = client.execute_interactive("import sys, mxnet; (mxnet.__version__, sys.prefix)",
+                                           output_hook=collect, timeout=60)
+        assert reply["content"]["status"] == "ok"
+        version, prefix = ast.literal_eval(found["value"])
+        assert version == "1.9.1" and prefix == str(ROOT / ".venv")
+
+        notebook = nbformat.read(NOTEBOOKS[0], as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                reply = client.execute_interactive(cell.source, output_hook=lambda message: None, timeout=60)
+                assert reply["content"]["status"] == "ok", f"{NOTEBOOKS[0].name}: {cell.source[:80]}"
+    finally:
+        client.stop_channels()
+        urllib.request.urlopen(urllib.request.Request(f"{lab['url']}/api/kernels/{kernel['id']}", method="DELETE",
+                                                      headers={"Authorization": f"token {TOKEN}"}), timeout=30)
+
+
+def test_lesson_opens_in_jupyterlab_in_chromium(lab, browser):
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    page.goto(f"{lab['url']}/lab/tree/02-linear-regression-scratch.ipynb?token={TOKEN}")
+    heading = page.locator("h1", has_text="02 训练一个线性回归模型")
+    heading.wait_for(state="visible", timeout=60_000)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "lab-02-linear-regression-scratch.png"))
+    page.close()
