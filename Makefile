@@ -18,7 +18,7 @@ export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  variables: PYTHON=$(PYTHON) VENV=$(VENV) LAB_PORT=$(LAB_PORT) JOBS=$(JOBS)"
+	@echo "  variables: PYTHON=$(PYTHON) VENV=$(VENV) LAB_PORT=$(LAB_PORT) LAB_IP=$(LAB_IP) JOBS=$(JOBS) CPUS=\"$(CPUS)\""
 
 $(READY): requirements.txt tools/venv.sh
 	@tools/venv.sh "$(PYTHON)" "$(VENV)"
@@ -44,4 +44,4 @@ html: $(READY) ## render the stored notebooks as an offline site in build/html/ 
 	$(BIN)/python tools/build_html.py build/html $(NOTEBOOKS)
 
 clean: ## remove .venv and build/
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) build

@@ -51,14 +51,12 @@ def title_and_summary(nb) -> tuple[str, str]:
 
 
 def nav(pages: list[dict], i: int) -> str:
-    """Previous · index · next links for page i."""
-    def link(page, text):
-        return f'<a href="{page["file"]}">{text}</a>' if page else "<span></span>"
-
-    prev = link(pages[i - 1] if i > 0 else None, f'← {html.escape(pages[i - 1]["title"])}' if i > 0 else "")
-    nxt = link(pages[i + 1] if i + 1 < len(pages) else None,
-               f'{html.escape(pages[i + 1]["title"])} →' if i + 1 < len(pages) else "")
-    return f'<nav class="series">{prev}<a href="index.html">目录 (index)</a>{nxt}</nav>'
+    """Previous · index · next links for page i (an empty slot keeps the layout)."""
+    prev = pages[i - 1] if i > 0 else None
+    nxt = pages[i + 1] if i + 1 < len(pages) else None
+    left = f'<a href="{prev["file"]}">← {html.escape(prev["title"])}</a>' if prev else "<span></span>"
+    right = f'<a href="{nxt["file"]}">{html.escape(nxt["title"])} →</a>' if nxt else "<span></span>"
+    return f'<nav class="series">{left}<a href="index.html">目录 (index)</a>{right}</nav>'
 
 
 def index_page(pages: list[dict]) -> str:
