@@ -26,14 +26,16 @@ def soup(site, name):
     return BeautifulSoup((site / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
 
 
+def read(name):
+    return nbformat.read(NOTEBOOKS[NAMES.index(name)], as_version=4)
+
+
 def formulas(name):
-    nb = nbformat.read(f"notebooks/{name}.ipynb", as_version=4)
-    return sum(len(build_html.MATH.findall(c.source)) for c in nb.cells if c.cell_type == "markdown")
+    return sum(len(build_html.MATH.findall(c.source)) for c in read(name).cells if c.cell_type == "markdown")
 
 
 def plots(name):
-    nb = nbformat.read(f"notebooks/{name}.ipynb", as_version=4)
-    return sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    return sum("image/png" in o.get("data", {}) for c in read(name).cells if c.cell_type == "code" for o in c.outputs)
 
 
 def test_index_lists_every_notebook_in_order_with_a_summary(site):
