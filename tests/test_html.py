@@ -39,10 +39,26 @@ def plots(name):
 
 
 def test_index_lists_every_notebook_in_order_with_a_summary(site):
-    index = BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser")
-    items = index.select("ol li")
+    items = soup(site, "index").select("ol li")
     assert [li.a["href"] for li in items] == [f"{name}.html" for name in NAMES]
-    assert all((site / li.a["href"]).exists() and li.p.get_text(strip=True) for li in items)
+    for li, name in zip(items, NAMES, strict=True):
+        summary = build_html.title_and_summary(read(name))[1]
+        assert (site / li.a["href"]).exists() and summary and summary in li.get_text()
+
+
+def test_index_is_a_page_of_the_site_that_says_what_the_series_is_and_how_to_run_it(site):
+    index, page = soup(site, "index"), soup(site, NAMES[0])
+    assert index.body["class"] == page.body["class"]  # the same JupyterLab page styling
+    assert index.select_one("nav.series a[href='index.html']") and index.select_one(f"nav.series a[href='{NAMES[0]}.html']")
+    text = index.get_text()
+    assert all(words in text for words in ("MXNet 1.9.1", "CPU", "make test", "make lab", "自己运行"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_page_links_to_its_notebook_file_copied_beside_it(site, name):
+    link = soup(site, name).select_one("p.source a")
+    assert link["href"] == f"{name}.ipynb" and "make lab" in link.parent.get_text()
+    assert (site / link["href"]).read_bytes() == NOTEBOOKS[NAMES.index(name)].read_bytes()
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -75,9 +91,23 @@ def test_formulas_are_typeset_and_no_raw_latex_is_left(site, name):
     assert not RAW_LATEX.findall(page.get_text())
 
 
+# Overflow seen by the reader: display formulas whose box is taller than its visible
+# part (a vertical scroll bar, or a clipped edge), and elements that stick out past the
+# right edge of the window (the page scrolls sideways), except inside code and formulas,
+# which may scroll sideways on their own.
+LAYOUT = """() => ({
+  formulas: [...document.querySelectorAll('.math-display')].map(e => [e.scrollHeight, e.clientHeight]),
+  wide: [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+    .filter(e => !e.closest('pre, .math-display'))
+    .map(e => e.tagName + '.' + e.getAttribute('class')),
+})"""
+
+
+@pytest.mark.parametrize("width", [1100, 390], ids=["desktop", "phone"])
 @pytest.mark.parametrize("name", NAMES + ["index"])
-def test_page_renders_offline_in_chromium(browser, site, name):
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
+def test_page_renders_offline_in_chromium(browser, site, name, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
     remote, failed = [], []
 
     def only_local(route):
@@ -96,11 +126,14 @@ def test_page_renders_offline_in_chromium(browser, site, name):
         "math", "els => els.map(e => [getComputedStyle(e).display, e.getBoundingClientRect().width,"
                 " e.getBoundingClientRect().height])")
     heading = page.inner_text("h1")
+    layout = page.evaluate(LAYOUT)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"html-{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"html-{name}-{width}.png"), full_page=True)
     context.close()
 
     assert remote == [] and failed == []
+    assert [box for box in layout["formulas"] if box[0] > box[1]] == [], "a display formula scrolls or is cut off"
+    assert layout["wide"] == [], "the page scrolls sideways"
     assert re.search(r"[\u4e00-\u9fff]", heading)  # the Chinese title is in the page
     if name != "index":
         assert len(images) == plots(name) and all(width > 0 for width in images)

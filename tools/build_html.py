@@ -1,16 +1,18 @@
 """Render the notebook series as a static site that reads offline (make html).
 
 Each notebook becomes one page with its stored outputs (nbconvert's HTMLExporter
-and the nbconvert template "site" in tools/site/, which extends JupyterLab's), plus an index.html that lists the series in
-order. Formulas are converted from LaTeX to MathML at build time, so no page
-loads MathJax, require.js or anything else from the network; plots are embedded
-as data: URIs by nbconvert.
+and the nbconvert template "site" in tools/site/, which extends JupyterLab's), with
+the notebook file itself copied beside it for download. The front page, index.html,
+is rendered the same way from tools/site/index.md, with the series listed in order.
+Formulas are converted from LaTeX to MathML at build time, so no page loads MathJax,
+require.js or anything else from the network; plots are embedded as data: URIs.
 
 Usage: python tools/build_html.py OUTPUT_DIR NOTEBOOK...
 """
 
 import html
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -51,7 +53,7 @@ def title_and_summary(nb) -> tuple[str, str]:
 
 
 def nav(pages: list[dict], i: int) -> str:
-    """Previous · index · next links for page i (an empty slot keeps the layout)."""
+    """Previous · index · next links for page i, or for the index when i is -1 (an empty slot keeps the layout)."""
     prev = pages[i - 1] if i > 0 else None
     nxt = pages[i + 1] if i + 1 < len(pages) else None
     left = f'<a href="{prev["file"]}">← {html.escape(prev["title"])}</a>' if prev else "<span></span>"
@@ -59,36 +61,18 @@ def nav(pages: list[dict], i: int) -> str:
     return f'<nav class="series">{left}<a href="index.html">目录 (index)</a>{right}</nav>'
 
 
-def index_page(pages: list[dict]) -> str:
-    css = (TEMPLATES / "site.css").read_text(encoding="utf-8")
-    items = "\n".join(
-        f'<li><a href="{p["file"]}">{html.escape(p["title"])}</a><p>{html.escape(p["summary"])}</p></li>'
-        for p in pages
-    )
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>动手学深度学习 02 · 训练一个线性回归模型 (MXNet)</title>
-<style>
-{css}
-main {{ padding: 1em 2em; }}
-ol li {{ margin-bottom: 0.8em; font-size: 17px; }}
-ol li p {{ margin: 0.2em 0; color: #444; font-size: 15px; }}
-</style>
-</head>
-<body>
-<main>
-<h1>动手学深度学习 02 · 训练一个线性回归模型 (MXNet)</h1>
-<p>按顺序阅读:每一篇都可以在 JupyterLab 里运行(<code>make lab</code>)。本站不需要网络。</p>
-<ol>
-{items}
-</ol>
-</main>
-</body>
-</html>
-"""
+def source_note(page: dict) -> str:
+    """Where the page comes from: its notebook file, next to it, and how to run it."""
+    name = html.escape(page["notebook"])
+    return (f'<p class="source">本页由笔记本 <a href="{name}" download>{name}</a> 生成,可下载后运行。'
+            f'在本项目里运行:<code>make lab</code>,然后在 JupyterLab 里打开 <code>{name}</code>。</p>')
+
+
+def index_notebook(pages: list[dict]):
+    """The front page as a one-cell notebook: tools/site/index.md with the list of pages filled in."""
+    contents = "\n".join(f'{n}. [{p["title"]}]({p["file"]})<br>{p["summary"]}' for n, p in enumerate(pages, 1))
+    text = (TEMPLATES / "index.md").read_text(encoding="utf-8").replace("{contents}", contents)
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
 
 
 def build(out: Path, notebooks: list[Path]) -> None:
@@ -98,13 +82,17 @@ def build(out: Path, notebooks: list[Path]) -> None:
     pages = []
     for path, nb in zip(notebooks, books, strict=True):
         title, summary = title_and_summary(nb)
-        pages.append({"file": path.stem + ".html", "title": title, "summary": summary})
+        pages.append({"file": path.stem + ".html", "notebook": path.name, "title": title, "summary": summary})
     out.mkdir(parents=True, exist_ok=True)
-    for i, nb in enumerate(books):
+    for i, (path, nb) in enumerate(zip(notebooks, books, strict=True)):
         nb.metadata["title"] = pages[i]["title"]
-        body, _ = exporter.from_notebook_node(nb, resources={"nav": nav(pages, i)})
+        body, _ = exporter.from_notebook_node(nb, resources={"nav": nav(pages, i), "source": source_note(pages[i])})
         (out / pages[i]["file"]).write_text(body, encoding="utf-8")
-    (out / "index.html").write_text(index_page(pages), encoding="utf-8")
+        shutil.copyfile(path, out / path.name)
+    index = index_notebook(pages)
+    index.metadata["title"] = title_and_summary(index)[0]
+    body, _ = exporter.from_notebook_node(index, resources={"nav": nav(pages, -1), "source": ""})
+    (out / "index.html").write_text(body, encoding="utf-8")
     print(f"wrote {len(pages)} pages and index.html to {out}/")
 
 
