@@ -6,6 +6,8 @@ LAB_IP    ?= 127.0.0.1
 LAB_TOKEN ?=
 JOBS      ?= 2
 CPUS      ?= Prescott Haswell SkylakeX
+IMAGE     ?= mxnet-linreg
+BASE      ?= debian:bookworm-slim
 
 BIN       := $(VENV)/bin
 READY     := $(VENV)/.installed
@@ -14,11 +16,12 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab test test-cpus execute html clean
+.PHONY: help venv lab test test-cpus execute html image docker-lab docker-test test-image clean
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  variables: PYTHON=$(PYTHON) VENV=$(VENV) LAB_PORT=$(LAB_PORT) LAB_IP=$(LAB_IP) JOBS=$(JOBS) CPUS=\"$(CPUS)\""
+	@echo "             IMAGE=$(IMAGE) BASE=$(BASE)"
 
 $(READY): requirements.txt tools/venv.sh
 	@tools/venv.sh "$(PYTHON)" "$(VENV)"
@@ -41,6 +44,19 @@ execute: $(READY) ## re-run every notebook top to bottom in a fresh kernel and s
 
 html: $(READY) ## render the stored notebooks as an offline site in build/html/ (open build/html/index.html)
 	$(BIN)/python tools/build_html.py build/html $(NOTEBOOKS)
+
+image: ## build the container image IMAGE from the Dockerfile (the base is built with debootstrap if it cannot be pulled)
+	@ci/base-image.sh "$(BASE)"
+	docker build --force-rm --build-arg BASE="$(BASE)" -t "$(IMAGE)" .
+
+docker-lab: ## JupyterLab from the image on 127.0.0.1:LAB_PORT, editing the host's notebooks/ (token required)
+	@tools/docker-lab.sh "$(IMAGE)" "$(LAB_PORT)"
+
+docker-test: ## run make test inside the image, without network (browser tests skip there: no Chromium)
+	docker run --rm --network none "$(IMAGE)" make test
+
+test-image: $(READY) ## check the image from the host: docker-test, docker-lab, Dev Containers, Binder (repo2docker)
+	$(BIN)/pytest -m image tests/test_image.py
 
 clean: ## remove .venv and build/
 	rm -rf $(VENV) build

@@ -1,8 +1,14 @@
-"""Shared helpers for the tests of make html and make lab."""
+"""Shared helpers for the tests of make html, make lab and the container image."""
 
+import json
 import os
 import shutil
+import signal
+import socket
+import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -23,6 +29,40 @@ def chromium_or_skip() -> str:
     if os.environ.get("CI") == "true":
         pytest.fail("CI=true requires the browser tests: " + message)
     pytest.skip(message)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def interrupt(process: subprocess.Popen, seconds: float) -> bool:
+    """Ctrl-C's signal to the process's group; kill the group if it has not exited within seconds.
+    Whether it stopped in time."""
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=seconds)
+        return True
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return False
+
+
+def jupyter_rest(url: str, method: str = "GET", body: dict | None = None, token: str | None = None):
+    """(status, JSON or None) of one request to a Jupyter server's REST API; (None, None) if nothing answers."""
+    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
+    if token:
+        request.add_header("Authorization", f"token {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or "null")
+    except urllib.error.HTTPError as error:
+        return error.code, None
+    except (urllib.error.URLError, ConnectionError):
+        return None, None
 
 
 @pytest.fixture(scope="module")

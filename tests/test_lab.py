@@ -5,32 +5,21 @@ and it is always stopped (with its kernels) when the module's tests end, pass or
 """
 
 import ast
-import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import psutil
 import pytest
-from conftest import NOTEBOOKS, ROOT, SCREENSHOTS
+from conftest import NOTEBOOKS, ROOT, SCREENSHOTS, free_port, interrupt, jupyter_rest
 from jupyter_client import BlockingKernelClient
 from jupyter_server.serverapp import list_running_servers
 
 TOKEN = "test-" + os.urandom(12).hex()
 START_TIMEOUT = 60  # seconds: JupyterLab starts in about 2 s here
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_lab(port: int, runtime_dir) -> subprocess.Popen:
@@ -58,12 +47,7 @@ def lab(tmp_path_factory):
         yield {"url": f"http://127.0.0.1:{port}", "port": port, "pid": server.pid, "runtime": runtime}
         family = [psutil.Process(server.pid)] + psutil.Process(server.pid).children(recursive=True)
     finally:
-        os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C sends
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        if not interrupt(server, 20):
             pytest.fail("JupyterLab did not stop within 20 s of Ctrl-C")
     _, alive = psutil.wait_procs(family, timeout=10)
     assert not alive, f"processes left after the server stopped: {alive}"
@@ -71,15 +55,7 @@ def lab(tmp_path_factory):
 
 def api(lab, method: str, path: str, body: dict | None = None, token: str | None = TOKEN):
     """(status, JSON or None) of one request to the server's REST API."""
-    request = urllib.request.Request(lab["url"] + path, method=method,
-                                     data=None if body is None else json.dumps(body).encode())
-    if token:
-        request.add_header("Authorization", f"token {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or "null")
-    except urllib.error.HTTPError as error:
-        return error.code, None
+    return jupyter_rest(lab["url"] + path, method, body, token)
 
 
 def test_status_answers_with_the_token(lab):

@@ -1,6 +1,9 @@
 """Start JupyterLab on notebooks/ safely (make lab).
 
-- listens on 127.0.0.1 unless LAB_IP says otherwise (then it warns);
+- listens on 127.0.0.1 unless LAB_IP says otherwise (then it warns), except in the
+  project's container image (LAB_CONTAINER=1), where 0.0.0.0 is the container's own
+  interface and only what the host publishes reaches it (make docker-lab: the host's
+  127.0.0.1 only); the address printed is then the host's, LAB_HOST_PORT;
 - always asks for a token: LAB_TOKEN, or a fresh random one, handed to Jupyter
   through the environment (JUPYTER_TOKEN), never on the command line where `ps`
   would show it;
@@ -46,7 +49,12 @@ def main(extra: list[str]) -> int:
               f"  Stop it, or pick another port: make lab LAB_PORT={port + 1}", file=sys.stderr)
         return 1
     token = os.environ.get("LAB_TOKEN") or secrets.token_hex(24)
-    if ip not in LOOPBACK:
+    in_container = os.environ.get("LAB_CONTAINER") == "1"
+    if ip not in LOOPBACK and in_container:
+        print(f"JupyterLab listens on {ip} inside the container: the container's own network interface,\n"
+              "  reachable only through a port the host publishes (make docker-lab publishes it on the\n"
+              "  host's 127.0.0.1 only), and only with the token.", flush=True)
+    elif ip not in LOOPBACK:
         print(f"warning: LAB_IP={ip}: JupyterLab will listen beyond this machine. Anyone who can reach\n"
               f"  it and learns the token can run code as {os.environ.get('USER', 'this user')}. Prefer the\n"
               "  default 127.0.0.1 and an SSH tunnel (see README).", file=sys.stderr)
@@ -65,6 +73,8 @@ def main(extra: list[str]) -> int:
     if os.geteuid() == 0:
         command.append("--allow-root")
     host = f"[{ip}]" if ":" in ip else ip
+    if in_container:
+        host, port = "127.0.0.1", int(os.environ.get("LAB_HOST_PORT") or port)
     print(f"JupyterLab on {ROOT / 'notebooks'}\n  open: http://{host}:{port}/lab?token={token}\n"
           "  stop: Ctrl-C", flush=True)
     env = dict(os.environ, JUPYTER_TOKEN=token)

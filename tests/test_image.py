@@ -1,0 +1,264 @@
+"""The container image, checked from the host (make test-image, run by CI as root).
+
+One image serves four ways of running the series, each checked the way it is used:
+`make docker-test` (the project's own tests inside it, without network), `make
+docker-lab` (run by an ordinary host user with uid 1000, as a learner would), Dev
+Containers (the devcontainer CLI: build, up, exec) and Binder (repo2docker builds it,
+then the image is started with the command BinderHub uses). Everything a test starts
+is stopped, pass or fail. Without Docker or root these tests skip with the reason;
+with CI=true they fail instead.
+"""
+
+import grp
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+import websocket
+from conftest import NOTEBOOKS, ROOT, free_port, interrupt, jupyter_rest
+
+pytestmark = [pytest.mark.image, pytest.mark.timeout(900)]  # builds take minutes; each step has its own bound
+
+IMAGE = os.environ.get("IMAGE", "mxnet-linreg")
+DEVCONTAINER_CLI = "@devcontainers/cli@0.89.0"  # works with Docker 20.10 without buildx
+REPO2DOCKER = "jupyter-repo2docker==2024.7.0"  # later releases need buildx, which Debian 12 lacks
+LESSON = NOTEBOOKS[1]  # 02-linear-regression-scratch.ipynb
+
+
+def need(condition: bool, reason: str) -> None:
+    if condition:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true requires the image tests: " + reason)
+    pytest.skip(reason)
+
+
+def run(*command, timeout=600, **kwargs) -> subprocess.CompletedProcess:
+    """Run a command with a bound; fail with its output if it fails."""
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
+    assert result.returncode == 0, f"{' '.join(map(str, command))}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def image():
+    need(shutil.which("docker") is not None, "no docker command (install Docker; CI installs docker.io)")
+    need(subprocess.run(["docker", "info"], capture_output=True, timeout=60).returncode == 0,
+         "docker cannot reach a daemon (start dockerd)")
+    need(os.geteuid() == 0, "the image tests act as a second host user, which needs root")
+    before = set(containers())
+    run("make", "image", f"IMAGE={IMAGE}", cwd=ROOT, timeout=900)
+    yield IMAGE
+    left = set(containers()) - before
+    assert not left, f"containers left by the image tests: {left}"
+
+
+def containers() -> list[str]:
+    """The IDs of every container, running or stopped."""
+    return run("docker", "ps", "-aq", "--no-trunc").stdout.split()
+
+
+def http(url: str, token: str | None = None, method: str = "GET", body: dict | None = None):
+    return jupyter_rest(url, method, body, token)
+
+
+def wait_for_server(url: str, token: str, process=None, seconds: int = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while http(f"{url}/api/status", token)[0] != 200:
+        assert process is None or process.poll() is None, "the server's command exited early"
+        assert time.monotonic() < deadline, f"no Jupyter server answered at {url} within {seconds} s"
+        time.sleep(0.5)
+
+
+def execute(channel: websocket.WebSocket, code: str) -> str:
+    """Run code in a kernel over the server's websocket; return its printed text."""
+    msg_id = uuid.uuid4().hex
+    channel.send(json.dumps({
+        "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
+                   "session": uuid.uuid4().hex, "version": "5.3"},
+        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+        "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                    "allow_stdin": False, "stop_on_error": True},
+    }))
+    text, status, idle = [], None, False
+    while status is None or not idle:
+        message = json.loads(channel.recv())
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = message["msg_type"], message["content"]
+        if kind == "stream":
+            text.append(content["text"])
+        elif kind == "error":
+            text.append("\n".join(content["traceback"]))
+        elif kind == "execute_reply":
+            status = content["status"]
+        elif kind == "status":
+            idle = content["execution_state"] == "idle"
+    assert status == "ok", "".join(text)[-3000:]
+    return "".join(text)
+
+
+def runs_the_lesson(url: str, token: str) -> str:
+    """Start the notebooks' kernel through the REST API and run lesson 02 in it over one connection,
+    as JupyterLab does (each new connection advances the kernel's `random`, which lesson 02's
+    replay of its own training relies on); return where mxnet came from."""
+    status, kernel = http(f"{url}/api/kernels", token, "POST", {"name": "mxnet"})
+    assert status == 201
+    ws_url = url.replace("http://", "ws://") + f"/api/kernels/{kernel['id']}/channels?token={token}"
+    channel = websocket.create_connection(ws_url, timeout=120)
+    try:
+        where = execute(channel, "import sys, mxnet\nprint(mxnet.__version__, sys.prefix)")
+        for cell in nbformat.read(LESSON, as_version=4).cells:
+            if cell.cell_type == "code":
+                execute(channel, cell.source)
+        return where.strip()
+    finally:
+        channel.close()
+        http(f"{url}/api/kernels/{kernel['id']}", token, "DELETE")
+
+
+def test_make_test_passes_inside_the_image_without_network(image):
+    result = run("make", "docker-test", f"IMAGE={image}", cwd=ROOT, timeout=900)
+    assert " passed" in result.stdout and " failed" not in result.stdout
+
+
+@pytest.fixture(scope="module")
+def learner():
+    """An ordinary host user with uid 1000 who may use Docker: the one there, or one made for the test."""
+    try:
+        user, made = pwd.getpwuid(1000).pw_name, False
+    except KeyError:
+        run("useradd", "--uid", "1000", "--create-home", "learner")
+        user, made = "learner", True
+    in_group = user in grp.getgrnam("docker").gr_mem
+    if not in_group:
+        run("usermod", "-aG", "docker", user)
+    yield user
+    if not in_group:
+        run("gpasswd", "-d", user, "docker")
+    if made:
+        run("userdel", "--remove", user)
+
+
+@pytest.fixture(scope="module")
+def docker_lab(image, learner):
+    """make docker-lab, run by the learner in their own copy of the project, stopped with Ctrl-C."""
+    home = Path(tempfile.mkdtemp(prefix="docker-lab-"))
+    project = home / "series"
+    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(".venv", "build", ".git", "__pycache__"))
+    uid, gid = pwd.getpwnam(learner).pw_uid, pwd.getpwnam(learner).pw_gid
+    for path in [home, *home.rglob("*")]:
+        os.chown(path, uid, gid)
+    port = free_port()
+    lab = subprocess.Popen(["runuser", "-u", learner, "--", "make", "docker-lab", f"IMAGE={image}", f"LAB_PORT={port}"],
+                           cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           start_new_session=True)
+    name = f"mxnet-linreg-lab-{port}"
+    try:
+        url = next(line.split("open: ")[1].strip() for line in lab.stdout if "open: " in line)
+        token = url.split("token=")[1]
+        base = f"http://127.0.0.1:{port}"
+        wait_for_server(base, token, lab)
+        yield {"url": base, "token": token, "port": port, "name": name, "project": project, "uid": uid}
+    finally:
+        interrupt(lab, 30)
+        left = subprocess.run(["docker", "ps", "-q", "--filter", f"name={name}"], capture_output=True, text=True)
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
+        assert left.stdout.strip() == "", "Ctrl-C left the container running"
+
+
+def test_docker_lab_listens_on_the_hosts_loopback_only(docker_lab):
+    published = run("docker", "port", docker_lab["name"], "8888/tcp").stdout.split()
+    assert published == [f"127.0.0.1:{docker_lab['port']}"]
+    listening = {c.laddr.ip for c in psutil.net_connections(kind="inet")
+                 if c.status == psutil.CONN_LISTEN and c.laddr.port == docker_lab["port"]}
+    assert listening == {"127.0.0.1"}
+
+
+def test_docker_lab_refuses_requests_without_the_token(docker_lab):
+    assert http(f"{docker_lab['url']}/api/contents")[0] == 403
+    assert http(f"{docker_lab['url']}/api/contents", "wrong")[0] == 403
+    assert http(f"{docker_lab['url']}/api/contents", docker_lab["token"])[0] == 200
+
+
+def test_docker_lab_server_runs_as_uid_1000_and_its_kernel_runs_the_lesson(docker_lab):
+    processes = run("docker", "top", docker_lab["name"], "-eo", "pid,uid,args").stdout.splitlines()[1:]
+    assert any("jupyter" in line for line in processes)
+    assert {line.split()[1] for line in processes} == {"1000"}
+    assert runs_the_lesson(docker_lab["url"], docker_lab["token"]) == "1.9.1 /home/jovyan/.venv"
+
+
+def test_docker_lab_edits_land_in_the_hosts_notebooks_owned_by_the_host_user(docker_lab):
+    url, token, name = docker_lab["url"], docker_lab["token"], LESSON.name
+    status, model = http(f"{url}/api/contents/{name}", token)
+    assert status == 200
+    marker = f"edited through the server {uuid.uuid4().hex}"
+    model["content"]["cells"].append(nbformat.v4.new_markdown_cell(marker))
+    status, _ = http(f"{url}/api/contents/{name}", token, "PUT",
+                     {"type": "notebook", "format": "json", "content": model["content"]})
+    assert status == 200
+    on_host = docker_lab["project"] / "notebooks" / name
+    assert marker in on_host.read_text(encoding="utf-8")
+    assert on_host.stat().st_uid == docker_lab["uid"]
+
+
+@pytest.fixture(scope="module")
+def tools(image, tmp_path_factory):
+    """The devcontainer CLI (npm) and repo2docker (PyPI), pinned, in a throwaway folder."""
+    need(shutil.which("npm") is not None, "no npm for the devcontainer CLI (install Node.js)")
+    folder = tmp_path_factory.mktemp("image-tools")
+    run("npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder / "npm"), DEVCONTAINER_CLI,
+        timeout=300)
+    run(sys.executable, "-m", "venv", str(folder / "r2d"))
+    run(str(folder / "r2d" / "bin" / "pip"), "install", "--quiet", REPO2DOCKER, timeout=300)
+    return {"devcontainer": folder / "npm" / "node_modules" / ".bin" / "devcontainer",
+            "repo2docker": folder / "r2d" / "bin" / "repo2docker"}
+
+
+def test_devcontainer_builds_starts_and_runs_the_lesson(tools):
+    cli = [str(tools["devcontainer"])]
+    workspace = ["--workspace-folder", str(ROOT)]
+    label = f"devcontainer.local_folder={ROOT}"
+    try:
+        run(*cli, "build", *workspace, timeout=900)
+        run(*cli, "up", *workspace, timeout=900)
+        version = run(*cli, "exec", *workspace, "python", "-c", "import mxnet; print(mxnet.__version__)").stdout
+        assert version.strip().endswith("1.9.1")
+        run(*cli, "exec", *workspace, "jupyter", "nbconvert", "--to", "notebook", "--execute", "--stdout",
+            f"notebooks/{LESSON.name}", timeout=300)
+    finally:
+        containers = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={label}"],
+                                    capture_output=True, text=True).stdout.split()
+        if containers:
+            subprocess.run(["docker", "rm", "-f", *containers], capture_output=True)
+
+
+def test_binder_builds_with_repo2docker_and_runs_the_lesson_behind_a_token(tools):
+    binder_image = f"{IMAGE}-binder"
+    run(str(tools["repo2docker"]), "--no-run", "--user-id", "1000", "--user-name", "jovyan",
+        "--image-name", binder_image, str(ROOT), timeout=900)
+    port, token, name = free_port(), uuid.uuid4().hex, f"mxnet-linreg-binder-{uuid.uuid4().hex[:8]}"
+    # The command and arguments BinderHub's spawner gives the image (BinderSpawnerMixin).
+    command = ["jupyter-notebook", "--ip=0.0.0.0", "--port=8888", f"--NotebookApp.token={token}",
+               "--NotebookApp.trust_xheaders=True", "--NotebookApp.default_url=/lab",
+               "--NotebookApp.allow_origin_pat=.*", f"--ServerApp.token={token}", "--ServerApp.default_url=/lab"]
+    run("docker", "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:8888", binder_image, *command)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_server(url, token)
+        assert http(f"{url}/api/contents")[0] == 403
+        assert run("docker", "exec", name, "id", "-u").stdout.strip() == "1000"
+        assert runs_the_lesson(url, token) == "1.9.1 /home/jovyan/.venv"
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)

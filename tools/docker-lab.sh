@@ -1,0 +1,33 @@
+#!/bin/sh
+# make docker-lab: JupyterLab from the project's image, on the host's 127.0.0.1 only.
+# The host's notebooks/ is mounted into the container, so edits stay on the host, and
+# the server runs with the host user's uid and gid, so they stay owned by that user.
+# The token is made here and handed to the container through the environment (not the
+# command line, where `ps` would show it). Ctrl-C stops the server and the container.
+# Usage: tools/docker-lab.sh IMAGE PORT
+set -eu
+image=${1:?usage: tools/docker-lab.sh IMAGE PORT}
+port=${2:-8888}
+fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+command -v docker >/dev/null 2>&1 || fail "no docker command: install Docker, then make image docker-lab (README: No Linux with Python 3.11?)."
+docker info >/dev/null 2>&1 || fail "docker cannot reach its daemon: start Docker, then run make docker-lab again."
+docker image inspect "$image" >/dev/null 2>&1 || fail "no image $image yet: run make image first."
+case $port in ''|*[!0-9]*) fail "LAB_PORT=$port is not a port number." ;; esac
+
+uid=$(id -u)
+# The image's home belongs to uid 1000; any other user gets a writable HOME for Jupyter's own files.
+home=/home/jovyan
+[ "$uid" = 1000 ] || home=/tmp
+LAB_TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+export LAB_TOKEN
+echo "JupyterLab in the container $image, notebooks from $(pwd)/notebooks"
+echo "  open: http://127.0.0.1:$port/lab?token=$LAB_TOKEN"
+echo "  stop: Ctrl-C"
+if ! docker run --rm --init --name "mxnet-linreg-lab-$port" \
+     --publish "127.0.0.1:$port:8888" \
+     --volume "$(pwd)/notebooks:/home/jovyan/notebooks" \
+     --user "$uid:$(id -g)" --env HOME="$home" --env LAB_TOKEN --env LAB_HOST_PORT="$port" \
+     "$image" python tools/lab.py --no-browser >/dev/null; then
+  fail "the container stopped with an error (is port $port on 127.0.0.1 taken? then: make docker-lab LAB_PORT=$((port + 1)))."
+fi
