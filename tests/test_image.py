@@ -27,7 +27,7 @@ import pytest
 import websocket
 from conftest import NOTEBOOKS, ROOT, free_port, interrupt, jupyter_rest
 
-pytestmark = [pytest.mark.image, pytest.mark.timeout(900)]  # builds take minutes; each step has its own bound
+pytestmark = [pytest.mark.image, pytest.mark.timeout(600)]  # a cold run of all seven takes 2 min here; each step has its own bound
 
 IMAGE = os.environ.get("IMAGE", "mxnet-linreg")
 DEVCONTAINER_CLI = "@devcontainers/cli@0.89.0"  # works with Docker 20.10 without buildx
@@ -57,7 +57,7 @@ def image():
          "docker cannot reach a daemon (start dockerd)")
     need(os.geteuid() == 0, "the image tests act as a second host user, which needs root")
     before = set(containers())
-    run("make", "image", f"IMAGE={IMAGE}", cwd=ROOT, timeout=900)
+    run("make", "image", f"IMAGE={IMAGE}", cwd=ROOT, timeout=600)
     yield IMAGE
     left = set(containers()) - before
     assert not left, f"containers left by the image tests: {left}"
@@ -128,7 +128,7 @@ def runs_the_lesson(url: str, token: str) -> str:
 
 
 def test_make_test_passes_inside_the_image_without_network(image):
-    result = run("make", "docker-test", f"IMAGE={image}", cwd=ROOT, timeout=900)
+    result = run("make", "docker-test", f"IMAGE={image}", cwd=ROOT, timeout=600)
     assert " passed" in result.stdout and " failed" not in result.stdout
 
 
@@ -231,8 +231,8 @@ def test_devcontainer_builds_starts_and_runs_the_lesson(tools):
     workspace = ["--workspace-folder", str(ROOT)]
     label = f"devcontainer.local_folder={ROOT}"
     try:
-        run(*cli, "build", *workspace, timeout=900)
-        run(*cli, "up", *workspace, timeout=900)
+        run(*cli, "build", *workspace, timeout=600)
+        run(*cli, "up", *workspace, timeout=600)
         version = run(*cli, "exec", *workspace, "python", "-c", "import mxnet; print(mxnet.__version__)").stdout
         assert version.strip().endswith("1.9.1")
         run(*cli, "exec", *workspace, "jupyter", "nbconvert", "--to", "notebook", "--execute", "--stdout",
@@ -247,7 +247,7 @@ def test_devcontainer_builds_starts_and_runs_the_lesson(tools):
 def test_binder_builds_with_repo2docker_and_runs_the_lesson_behind_a_token(tools):
     binder_image = f"{IMAGE}-binder"
     run(str(tools["repo2docker"]), "--no-run", "--user-id", "1000", "--user-name", "jovyan",
-        "--image-name", binder_image, str(ROOT), timeout=900)
+        "--image-name", binder_image, str(ROOT), timeout=600)
     port, token, name = free_port(), uuid.uuid4().hex, f"mxnet-linreg-binder-{uuid.uuid4().hex[:8]}"
     # The command and arguments BinderHub's spawner gives the image (BinderSpawnerMixin).
     command = ["jupyter-notebook", "--ip=0.0.0.0", "--port=8888", f"--NotebookApp.token={token}",

@@ -3,7 +3,7 @@
 # The host's notebooks/ is mounted into the container, so edits stay on the host, and
 # the server runs with the host user's uid and gid, so they stay owned by that user.
 # The token is made here and handed to the container through the environment (not the
-# command line, where `ps` would show it). Ctrl-C stops the server and the container.
+# command line, where `ps` would show it). Ctrl-C stops the server and removes the container.
 # Usage: tools/docker-lab.sh IMAGE PORT
 set -eu
 image=${1:?usage: tools/docker-lab.sh IMAGE PORT}
@@ -21,13 +21,23 @@ home=/home/jovyan
 [ "$uid" = 1000 ] || home=/tmp
 LAB_TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
 export LAB_TOKEN
-echo "JupyterLab in the container $image, notebooks from $(pwd)/notebooks"
-echo "  open: http://127.0.0.1:$port/lab?token=$LAB_TOKEN"
-echo "  stop: Ctrl-C"
-if ! docker run --rm --init --name "mxnet-linreg-lab-$port" \
+name="mxnet-linreg-lab-$port"
+if ! container=$(docker run --detach --init --name "$name" \
      --publish "127.0.0.1:$port:8888" \
      --volume "$(pwd)/notebooks:/home/jovyan/notebooks" \
      --user "$uid:$(id -g)" --env HOME="$home" --env LAB_TOKEN --env LAB_HOST_PORT="$port" \
-     "$image" python tools/lab.py --no-browser >/dev/null; then
-  fail "the container stopped with an error (is port $port on 127.0.0.1 taken? then: make docker-lab LAB_PORT=$((port + 1)))."
+     "$image" python tools/lab.py --no-browser); then
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  fail "the container did not start (is port $port on 127.0.0.1 taken? then: make docker-lab LAB_PORT=$((port + 1)))."
+fi
+# Ctrl-C (or any exit) stops the server, which shuts its kernels down, and removes the container.
+trap 'docker stop --time 20 "$container" >/dev/null; docker rm -f "$container" >/dev/null 2>&1' EXIT
+trap 'exit 130' INT TERM
+echo "JupyterLab in the container $image, notebooks from $(pwd)/notebooks"
+echo "  open: http://127.0.0.1:$port/lab?token=$LAB_TOKEN"
+echo "  stop: Ctrl-C"
+status=$(docker wait "$container")
+if [ "$status" != 0 ]; then
+  docker logs --tail 20 "$container" >&2
+  fail "the server stopped with exit code $status (its last lines are above)."
 fi
