@@ -68,13 +68,9 @@ def containers() -> list[str]:
     return run("docker", "ps", "-aq", "--no-trunc").stdout.split()
 
 
-def http(url: str, token: str | None = None, method: str = "GET", body: dict | None = None):
-    return jupyter_rest(url, method, body, token)
-
-
 def wait_for_server(url: str, token: str, process=None, seconds: int = 90) -> None:
     deadline = time.monotonic() + seconds
-    while http(f"{url}/api/status", token)[0] != 200:
+    while jupyter_rest(f"{url}/api/status", token=token)[0] != 200:
         assert process is None or process.poll() is None, "the server's command exited early"
         assert time.monotonic() < deadline, f"no Jupyter server answered at {url} within {seconds} s"
         time.sleep(0.5)
@@ -112,7 +108,7 @@ def runs_the_lesson(url: str, token: str) -> str:
     """Start the notebooks' kernel through the REST API and run lesson 02 in it over one connection,
     as JupyterLab does (each new connection advances the kernel's `random`, which lesson 02's
     replay of its own training relies on); return where mxnet came from."""
-    status, kernel = http(f"{url}/api/kernels", token, "POST", {"name": "mxnet"})
+    status, kernel = jupyter_rest(f"{url}/api/kernels", "POST", {"name": "mxnet"}, token)
     assert status == 201
     ws_url = url.replace("http://", "ws://") + f"/api/kernels/{kernel['id']}/channels?token={token}"
     channel = websocket.create_connection(ws_url, timeout=120)
@@ -124,7 +120,7 @@ def runs_the_lesson(url: str, token: str) -> str:
         return where.strip()
     finally:
         channel.close()
-        http(f"{url}/api/kernels/{kernel['id']}", token, "DELETE")
+        jupyter_rest(f"{url}/api/kernels/{kernel['id']}", "DELETE", token=token)
 
 
 def test_make_test_passes_inside_the_image_without_network(image):
@@ -187,9 +183,9 @@ def test_docker_lab_listens_on_the_hosts_loopback_only(docker_lab):
 
 
 def test_docker_lab_refuses_requests_without_the_token(docker_lab):
-    assert http(f"{docker_lab['url']}/api/contents")[0] == 403
-    assert http(f"{docker_lab['url']}/api/contents", "wrong")[0] == 403
-    assert http(f"{docker_lab['url']}/api/contents", docker_lab["token"])[0] == 200
+    assert jupyter_rest(f"{docker_lab['url']}/api/contents")[0] == 403
+    assert jupyter_rest(f"{docker_lab['url']}/api/contents", token="wrong")[0] == 403
+    assert jupyter_rest(f"{docker_lab['url']}/api/contents", token=docker_lab["token"])[0] == 200
 
 
 def test_docker_lab_server_runs_as_uid_1000_and_its_kernel_runs_the_lesson(docker_lab):
@@ -201,12 +197,12 @@ def test_docker_lab_server_runs_as_uid_1000_and_its_kernel_runs_the_lesson(docke
 
 def test_docker_lab_edits_land_in_the_hosts_notebooks_owned_by_the_host_user(docker_lab):
     url, token, name = docker_lab["url"], docker_lab["token"], LESSON.name
-    status, model = http(f"{url}/api/contents/{name}", token)
+    status, model = jupyter_rest(f"{url}/api/contents/{name}", token=token)
     assert status == 200
     marker = f"edited through the server {uuid.uuid4().hex}"
     model["content"]["cells"].append(nbformat.v4.new_markdown_cell(marker))
-    status, _ = http(f"{url}/api/contents/{name}", token, "PUT",
-                     {"type": "notebook", "format": "json", "content": model["content"]})
+    status, _ = jupyter_rest(f"{url}/api/contents/{name}", "PUT",
+                             {"type": "notebook", "format": "json", "content": model["content"]}, token)
     assert status == 200
     on_host = docker_lab["project"] / "notebooks" / name
     assert marker in on_host.read_text(encoding="utf-8")
@@ -257,7 +253,7 @@ def test_binder_builds_with_repo2docker_and_runs_the_lesson_behind_a_token(tools
     try:
         url = f"http://127.0.0.1:{port}"
         wait_for_server(url, token)
-        assert http(f"{url}/api/contents")[0] == 403
+        assert jupyter_rest(f"{url}/api/contents")[0] == 403
         assert run("docker", "exec", name, "id", "-u").stdout.strip() == "1000"
         assert runs_the_lesson(url, token) == "1.9.1 /home/jovyan/.venv"
     finally:

@@ -75,6 +75,13 @@ def index_notebook(pages: list[dict]):
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
 
 
+def write_page(exporter: HTMLExporter, nb, path: Path, nav_html: str, source_html: str) -> None:
+    """One page of the site: the notebook through the template, titled by its first heading."""
+    nb.metadata["title"] = title_and_summary(nb)[0]
+    body, _ = exporter.from_notebook_node(nb, resources={"nav": nav_html, "source": source_html})
+    path.write_text(body, encoding="utf-8")
+
+
 def build(out: Path, notebooks: list[Path]) -> None:
     exporter = HTMLExporter(template_name="site", extra_template_basedirs=[str(TEMPLATES.parent)])
     exporter.register_preprocessor(OfflineMarkdown, enabled=True)
@@ -85,14 +92,9 @@ def build(out: Path, notebooks: list[Path]) -> None:
         pages.append({"file": path.stem + ".html", "notebook": path.name, "title": title, "summary": summary})
     out.mkdir(parents=True, exist_ok=True)
     for i, (path, nb) in enumerate(zip(notebooks, books, strict=True)):
-        nb.metadata["title"] = pages[i]["title"]
-        body, _ = exporter.from_notebook_node(nb, resources={"nav": nav(pages, i), "source": source_note(pages[i])})
-        (out / pages[i]["file"]).write_text(body, encoding="utf-8")
+        write_page(exporter, nb, out / pages[i]["file"], nav(pages, i), source_note(pages[i]))
         shutil.copyfile(path, out / path.name)
-    index = index_notebook(pages)
-    index.metadata["title"] = title_and_summary(index)[0]
-    body, _ = exporter.from_notebook_node(index, resources={"nav": nav(pages, -1), "source": ""})
-    (out / "index.html").write_text(body, encoding="utf-8")
+    write_page(exporter, index_notebook(pages), out / "index.html", nav(pages, -1), "")
     print(f"wrote {len(pages)} pages and index.html to {out}/")
 
 

@@ -72,10 +72,11 @@ def main(extra: list[str]) -> int:
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")
-    host = f"[{ip}]" if ":" in ip else ip
+    # In the container the address to open is the host's, where the port is published.
+    address = f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
     if in_container:
-        host, port = "127.0.0.1", int(os.environ.get("LAB_HOST_PORT") or port)
-    print(f"JupyterLab on {ROOT / 'notebooks'}\n  open: http://{host}:{port}/lab?token={token}\n"
+        address = f"127.0.0.1:{os.environ.get('LAB_HOST_PORT') or port}"
+    print(f"JupyterLab on {ROOT / 'notebooks'}\n  open: http://{address}/lab?token={token}\n"
           "  stop: Ctrl-C", flush=True)
     env = dict(os.environ, JUPYTER_TOKEN=token)
     os.execve(command[0], command + extra, env)  # Jupyter takes over this process and its signals
