@@ -16,7 +16,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab test test-cpus execute html image docker-lab docker-test test-image clean
+.PHONY: help venv lab test test-habits test-cpus execute html image docker-lab docker-test test-image clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,6 +35,9 @@ lab: $(READY) ## start JupyterLab on notebooks/: loopback only, token required (
 test: $(READY) ## lint, then re-run every notebook strictly with nbval, plus tests/
 	$(BIN)/ruff check notebooks tools tests
 	$(BIN)/pytest -n $(JOBS)
+
+test-habits: $(READY) ## re-run each notebook as learners do: Run All twice, each cell twice, a reconnect before each cell (CI)
+	$(BIN)/pytest -n $(JOBS) --dist load -m habits tests/test_learner_habits.py
 
 test-cpus: $(READY) ## nbval under each OpenBLAS kernel in CPUS this CPU can run: outputs must not depend on the CPU
 	@$(BIN)/python tools/cpu_kernels.py $(BIN)/pytest $(JOBS) $(CPUS)

@@ -106,8 +106,7 @@ def execute(channel: websocket.WebSocket, code: str) -> str:
 
 def runs_the_lesson(url: str, token: str) -> str:
     """Start the notebooks' kernel through the REST API and run lesson 02 in it over one connection,
-    as JupyterLab does (each new connection advances the kernel's `random`, which lesson 02's
-    replay of its own training relies on); return where mxnet came from."""
+    as JupyterLab does; return where mxnet came from."""
     status, kernel = jupyter_rest(f"{url}/api/kernels", "POST", {"name": "mxnet"}, token)
     assert status == 201
     ws_url = url.replace("http://", "ws://") + f"/api/kernels/{kernel['id']}/channels?token={token}"

@@ -58,14 +58,14 @@ def nav(pages: list[dict], i: int) -> str:
     nxt = pages[i + 1] if i + 1 < len(pages) else None
     left = f'<a href="{prev["file"]}">← {html.escape(prev["title"])}</a>' if prev else "<span></span>"
     right = f'<a href="{nxt["file"]}">{html.escape(nxt["title"])} →</a>' if nxt else "<span></span>"
-    return f'<nav class="series">{left}<a href="index.html">目录 (index)</a>{right}</nav>'
+    return f'<nav class="series">{left}<a href="index.html">目录（index）</a>{right}</nav>'
 
 
 def source_note(page: dict) -> str:
     """Where the page comes from: its notebook file, next to it, and how to run it."""
     name = html.escape(page["notebook"])
-    return (f'<p class="source">本页由笔记本 <a href="{name}" download>{name}</a> 生成,可下载后运行。'
-            f'在本项目里运行:<code>make lab</code>,然后在 JupyterLab 里打开 <code>{name}</code>。</p>')
+    return (f'<p class="source">本页由笔记本 <a href="{name}" download>{name}</a> 生成，可下载后运行。'
+            f'在本项目里运行：<code>make lab</code>，然后在 JupyterLab 里打开 <code>{name}</code>。</p>')
 
 
 def index_notebook(pages: list[dict]):

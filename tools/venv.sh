@@ -35,6 +35,11 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
 "$venv/bin/python" -m pip check
 "$venv/bin/python" -m ipykernel install --sys-prefix --name mxnet --display-name "Python 3 (mxnet)" >/dev/null
+# The kernel shows no random IPython tip: picking one calls Python's global random.choice every time a
+# front end connects (kernel_info), which would move the notebooks' seeded random.shuffle stream.
+mkdir -p "$venv/etc/ipython"
+printf '# Written by tools/venv.sh: keep the kernel off the global random stream.\nc.InteractiveShell.enable_tip = False\n' \
+  > "$venv/etc/ipython/ipython_kernel_config.py"
 # JupyterLab in this venv: do not ask about fetching news from the internet, nor check for updates.
 mkdir -p "$venv/share/jupyter/lab/settings"
 cat > "$venv/share/jupyter/lab/settings/overrides.json" <<'JSON'
