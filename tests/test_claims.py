@@ -1,7 +1,8 @@
 """The notebooks' checks are a visible contract: tests/notebook_claims.txt lists them.
 
 For every notebook, the file lists each `assert` of its code cells (as Python prints it
-back, tolerance and message included, in order) and each verdict line its stored outputs
+back, tolerance and message included, in order, with the assignments in its cell to the
+names it tests, where a tolerance may be kept) and each verdict line its stored outputs
 print (a line ending in ": True" or ": False", outside cells marked NBVAL_IGNORE_OUTPUT).
 nbval proves the stored outputs equal a fresh run; this test proves that no check
 disappears, loosens or turns without an edit to that list, which a reviewer sees.
@@ -24,10 +25,37 @@ CONTRACT = Path(__file__).with_name("notebook_claims.txt")
 VERDICT = re.compile(r"^.*:\s+(?:True|False)$", re.MULTILINE)
 HEADER = """\
 # The checks each notebook makes (tests/test_claims.py compares this list with the notebooks).
-# "assert" lines: every assertion of the notebook's code, in order, tolerance and message included.
+# "assert" lines: every assertion of the notebook's code, in order, tolerance and message included,
+#   then ("| where") the assignments in its cell to the names it tests, and to the names those use.
 # "verdict" lines: every printed line ending in ": True" or ": False" in its stored outputs (outside timed cells).
 # Loosening, removing or flipping a check means editing this file, visibly, in the same change.
 """
+
+
+def outside_functions(node: ast.AST):
+    """The nodes of a cell's code, without the bodies of the functions and classes it defines."""
+    for child in ast.iter_child_nodes(node):
+        yield child
+        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            yield from outside_functions(child)
+
+
+def describe(check: ast.Assert, assignments: list[ast.Assign]) -> str:
+    """The assertion as Python prints it back, followed by the assignments in its cell to the
+    names it tests, and to the names those use ("| where tolerance = 5e-06"), so a tolerance
+    kept in a variable is listed too."""
+    def names(node):
+        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+    wanted, chosen = names(check.test), []
+    while True:  # also the assignments to the names those assignments use, in the same cell
+        more = [a for a in assignments if a not in chosen and any(names(t) & wanted for t in a.targets)]
+        if not more:
+            break
+        chosen += more
+        wanted |= set().union(*(names(a.value) for a in more))
+    where = [ast.unparse(a) for a in assignments if a in chosen]
+    return " | where ".join([ast.unparse(check), *where])
 
 
 def current_claims(path: Path) -> dict[str, list[str]]:
@@ -37,9 +65,11 @@ def current_claims(path: Path) -> dict[str, list[str]]:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        for node in ast.walk(ast.parse(cell.source)):
+        tree = ast.parse(cell.source)
+        assignments = [node for node in outside_functions(tree) if isinstance(node, ast.Assign)]
+        for node in ast.walk(tree):
             if isinstance(node, ast.Assert):
-                asserts.append(ast.unparse(node))
+                asserts.append(describe(node, assignments))
                 if node.msg is None:
                     unexplained.append(ast.unparse(node))
         if "NBVAL_IGNORE_OUTPUT" in cell.source:
