@@ -8,38 +8,57 @@ JOBS      ?= 2
 CPUS      ?= Prescott Haswell SkylakeX
 IMAGE     ?= mxnet-linreg
 BASE      ?= debian:bookworm-slim
+UPGRADE   ?=
 
 BIN       := $(VENV)/bin
 READY     := $(VENV)/.installed
+TESTREADY := $(VENV)/.installed-test
+# Locks for Debian 12's Python (3.11.2: soupsieve's newer releases need 3.11.5) on x86-64 Linux.
+LOCK      := uv pip compile --quiet --generate-hashes --python-version 3.11.2 \
+             --python-platform x86_64-manylinux_2_17 --custom-compile-command "make lock" \
+             $(addprefix --upgrade-package ,$(UPGRADE))
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 # The project's kernelspec "mxnet" (in .venv) wins over any of the same name elsewhere.
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab test test-habits test-cpus execute html image docker-lab docker-test test-image clean
+.PHONY: help venv lab lock test test-system test-habits test-cpus execute html image docker-lab docker-test test-image clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  variables: PYTHON=$(PYTHON) VENV=$(VENV) LAB_PORT=$(LAB_PORT) LAB_IP=$(LAB_IP) JOBS=$(JOBS) CPUS=\"$(CPUS)\""
-	@echo "             IMAGE=$(IMAGE) BASE=$(BASE)"
+	@echo "             IMAGE=$(IMAGE) BASE=$(BASE) UPGRADE=$(UPGRADE)"
 
-$(READY): requirements.txt tools/venv.sh
-	@tools/venv.sh "$(PYTHON)" "$(VENV)"
-	@touch $@
+# .venv holds exactly one lock: the learners' set, or the test set (which includes it).
+$(READY): requirements.txt tools/requirements-uv.txt tools/venv.sh
+	@tools/venv.sh "$(PYTHON)" "$(VENV)" requirements.txt
+	@rm -f $(TESTREADY) && touch $@
 
-venv: $(READY) ## create .venv from requirements.txt (re-installs only when it changes)
+$(TESTREADY): requirements-test.txt requirements.txt tools/requirements-uv.txt tools/venv.sh
+	@tools/venv.sh "$(PYTHON)" "$(VENV)" requirements-test.txt
+	@touch $(READY) $@
+
+venv: $(READY) ## create .venv from requirements.txt with uv, hash-checked (re-syncs only when it changes)
+
+lock: $(READY) ## re-lock the requirements files from pyproject.toml, hashes included (UPGRADE=pkg moves one pin)
+	$(BIN)/$(LOCK) --group learn -o requirements.txt
+	$(BIN)/$(LOCK) --group test -c requirements.txt -o requirements-test.txt
+	$(BIN)/$(LOCK) --group uv -o tools/requirements-uv.txt
 
 lab: $(READY) ## start JupyterLab on notebooks/: loopback only, token required (LAB_PORT, LAB_TOKEN)
 	@LAB_IP="$(LAB_IP)" LAB_PORT="$(LAB_PORT)" LAB_TOKEN="$(LAB_TOKEN)" $(BIN)/python tools/lab.py
 
-test: $(READY) ## lint, then re-run every notebook strictly with nbval, plus tests/
+test: $(TESTREADY) ## lint, re-run every notebook strictly with nbval, and the fast tests/ (the edit-and-check loop)
 	$(BIN)/ruff check notebooks tools tests
 	$(BIN)/pytest -n $(JOBS)
 
-test-habits: $(READY) ## re-run each notebook as learners do: Run All twice, each cell twice, a reconnect before each cell (CI)
+test-system: $(TESTREADY) ## the tools end to end: JupyterLab server, the site in Chromium, dead kernels, stuck tests (CI)
+	$(BIN)/pytest -n $(JOBS) -m system
+
+test-habits: $(TESTREADY) ## re-run each notebook as learners do: Run All twice, each cell twice, a reconnect before each cell (CI)
 	$(BIN)/pytest -n $(JOBS) --dist load -m habits tests/test_learner_habits.py
 
-test-cpus: $(READY) ## nbval under each OpenBLAS kernel in CPUS this CPU can run: outputs must not depend on the CPU
+test-cpus: $(TESTREADY) ## nbval under each OpenBLAS kernel in CPUS this CPU can run: outputs must not depend on the CPU
 	@$(BIN)/python tools/cpu_kernels.py $(BIN)/pytest $(JOBS) $(CPUS)
 
 execute: $(READY) ## re-run every notebook top to bottom in a fresh kernel and store its outputs
@@ -52,13 +71,14 @@ image: ## build the container image IMAGE from the Dockerfile (the base is built
 	@ci/base-image.sh "$(BASE)"
 	docker build --force-rm --build-arg BASE="$(BASE)" -t "$(IMAGE)" .
 
-docker-lab: ## JupyterLab from the image on 127.0.0.1:LAB_PORT, editing the host's notebooks/ (token required)
-	@tools/docker-lab.sh "$(IMAGE)" "$(LAB_PORT)"
+docker-lab: ## JupyterLab from the image on 127.0.0.1:LAB_PORT, editing the host's notebooks/ (LAB_TOKEN or a fresh token)
+	@LAB_TOKEN="$(LAB_TOKEN)" tools/docker-lab.sh "$(IMAGE)" "$(LAB_PORT)"
 
-docker-test: ## run make test inside the image, without network (browser tests skip there: no Chromium)
-	docker run --rm --network none "$(IMAGE)" make test
+docker-test: image ## make test inside the image's test stage (the learners' image plus the test tools), no network
+	docker build --force-rm --build-arg BASE="$(BASE)" --target test -t "$(IMAGE)-test" .
+	docker run --rm --network none "$(IMAGE)-test" make test
 
-test-image: $(READY) ## check the image from the host: docker-test, docker-lab, Dev Containers, Binder (repo2docker)
+test-image: $(TESTREADY) ## check the image from the host: docker-test, docker-lab, Dev Containers, Binder (repo2docker)
 	$(BIN)/pytest -m image tests/test_image.py
 
 clean: ## remove .venv and build/

@@ -36,6 +36,23 @@ if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
   printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' > "$root/etc/pip.conf"
   echo "image: the stand-in trusts this host's extra CA certificates: $(cd /usr/local/share/ca-certificates && echo *.crt)"
 fi
-rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+# As Debian's official slim images do: apt keeps no package caches, and dpkg installs no
+# documentation, manual pages or translations (later apt-get installs in the Dockerfile too).
+cat > "$root/etc/apt/apt.conf.d/docker-clean" <<'APT'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";
+APT
+cat > "$root/etc/dpkg/dpkg.cfg.d/docker" <<'DPKG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/lintian/*
+DPKG
+find "$root/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+rm -rf "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/locale/* "$root"/usr/share/lintian/*
+rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin "$root"/var/lib/apt/lists/*
 tar -C "$root" -c . | docker import --change 'CMD ["bash"]' - "$base" >/dev/null
 echo "image: $base imported ($(docker image inspect -f '{{.Size}}' "$base" | awk '{printf "%d MB", $1 / 1e6}'))"

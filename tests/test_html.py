@@ -104,6 +104,7 @@ LAYOUT = """() => ({
 })"""
 
 
+@pytest.mark.system  # make test-system: a browser per module
 @pytest.mark.parametrize("width", [1100, 390], ids=["desktop", "phone"])
 @pytest.mark.parametrize("name", NAMES + ["index"])
 def test_page_renders_offline_in_chromium(browser, site, name, width):

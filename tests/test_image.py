@@ -122,9 +122,10 @@ def runs_the_lesson(url: str, token: str) -> str:
         jupyter_rest(f"{url}/api/kernels/{kernel['id']}", "DELETE", token=token)
 
 
-def test_make_test_passes_inside_the_image_without_network(image):
+def test_make_test_passes_in_the_images_test_stage_without_network(image):
     result = run("make", "docker-test", f"IMAGE={image}", cwd=ROOT, timeout=600)
     assert " passed" in result.stdout and " failed" not in result.stdout
+    run("docker", "rmi", f"{image}-test")
 
 
 @pytest.fixture(scope="module")
@@ -154,23 +155,39 @@ def docker_lab(image, learner):
     uid, gid = pwd.getpwnam(learner).pw_uid, pwd.getpwnam(learner).pw_gid
     for path in [home, *home.rglob("*")]:
         os.chown(path, uid, gid)
-    port = free_port()
-    lab = subprocess.Popen(["runuser", "-u", learner, "--", "make", "docker-lab", f"IMAGE={image}", f"LAB_PORT={port}"],
+    port, token = free_port(), "chosen-" + uuid.uuid4().hex
+    lab = subprocess.Popen(["runuser", "-u", learner, "--", "env", f"LAB_TOKEN={token}",
+                            "make", "docker-lab", f"IMAGE={image}", f"LAB_PORT={port}"],
                            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                            start_new_session=True)
     name = f"mxnet-linreg-lab-{port}"
     try:
         url = next(line.split("open: ")[1].strip() for line in lab.stdout if "open: " in line)
-        token = url.split("token=")[1]
         base = f"http://127.0.0.1:{port}"
-        wait_for_server(base, token, lab)
-        yield {"url": base, "token": token, "port": port, "name": name, "project": project, "uid": uid}
+        # The address is printed only once the server answers: the first request succeeds.
+        first_status = jupyter_rest(f"{base}/api/status", token=token)[0]
+        yield {"url": base, "token": token, "port": port, "name": name, "project": project, "uid": uid,
+               "printed": url, "first_status": first_status}
     finally:
         interrupt(lab, 30)
         left = subprocess.run(["docker", "ps", "-q", "--filter", f"name={name}"], capture_output=True, text=True)
         subprocess.run(["docker", "rm", "-f", name], capture_output=True)
         shutil.rmtree(home, ignore_errors=True)
         assert left.stdout.strip() == "", "Ctrl-C left the container running"
+
+
+def test_docker_lab_uses_lab_token_and_prints_the_address_once_the_server_answers(docker_lab):
+    assert docker_lab["printed"] == f"{docker_lab['url']}/lab?token={docker_lab['token']}"
+    assert docker_lab["first_status"] == 200
+
+
+def test_the_learners_image_is_small_and_holds_no_test_tools(image):
+    size = int(run("docker", "image", "inspect", "-f", "{{.Size}}", image).stdout)
+    assert size <= 700e6, f"the image is {size / 1e6:.0f} MB"
+    absent = run("docker", "run", "--rm", "--network", "none", image, "python", "-c",
+                  "import importlib.util as u; print([m for m in ('pytest', 'nbval', 'ruff', 'playwright', 'uv')"
+                  " if u.find_spec(m)])").stdout.strip()
+    assert absent == "[]"
 
 
 def test_docker_lab_listens_on_the_hosts_loopback_only(docker_lab):

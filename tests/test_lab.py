@@ -18,6 +18,7 @@ from conftest import NOTEBOOKS, ROOT, SCREENSHOTS, free_port, interrupt, jupyter
 from jupyter_client import BlockingKernelClient
 from jupyter_server.serverapp import list_running_servers
 
+pytestmark = pytest.mark.system  # make test-system
 TOKEN = "test-" + os.urandom(12).hex()
 START_TIMEOUT = 60  # seconds: JupyterLab starts in about 2 s here
 

@@ -4,12 +4,12 @@ Each test runs one notebook in a fresh kernel of the project ("mxnet") with nbcl
 way JupyterLab sends cells, and fails on any cell that raises (nbclient's
 CellExecutionError names the cell and shows its traceback):
 
-- run_all_twice: Run All, then Run All again in the same kernel; the second run must print
-  what the stored notebook shows (every notebook seeds at its top);
-- each_cell_twice: every code cell run twice in a row, top to bottom; no cell may raise and
-  no verdict listed in tests/notebook_claims.txt may print otherwise than it claims;
-- reconnect_between_cells: a new client connects to the kernel (kernel_info, as a page
-  reload in JupyterLab does) before every cell; the run must print what is stored.
+- Run All, then Run All again in the same kernel with a new client connecting to the kernel
+  before every cell (kernel_info, as a page reload in JupyterLab does); the second run must
+  print what the stored notebook shows (every notebook seeds at its top, and a reconnect
+  must not move anything);
+- every code cell run twice in a row, top to bottom; no cell may raise and no verdict listed
+  in tests/notebook_claims.txt may print otherwise than it claims.
 
 Outputs are compared as nbval compares them (ci/nbval-sanitize.cfg, text only, cells
 marked NBVAL_IGNORE_OUTPUT skipped). These runs take a few minutes: `make test-habits`,
@@ -99,12 +99,14 @@ class Run:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_run_all_twice_prints_the_stored_outputs_the_second_time(path):
+def test_run_all_twice_with_a_reconnect_before_every_cell_prints_the_stored_outputs(path):
     run = Run(path)
     with run.client.setup_kernel():
-        for _ in range(2):
-            for index in run.code_cells():
-                run.cell(index)
+        for index in run.code_cells():
+            run.cell(index)
+        for index in run.code_cells():
+            run.reconnect()
+            run.cell(index)
     assert run.differences() == []
 
 
@@ -120,12 +122,3 @@ def test_each_cell_run_twice_raises_nothing_and_no_verdict_turns(path):
                     flipped = re.sub(r"(True|False)$", lambda m: "False" if m[1] == "True" else "True", line)
                     assert flipped not in text, f"cell {index} run twice printed {flipped!r}"
 
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_a_reconnect_before_every_cell_changes_no_output(path):
-    run = Run(path)
-    with run.client.setup_kernel():
-        for index in run.code_cells():
-            run.reconnect()
-            run.cell(index)
-    assert run.differences() == []

@@ -1,15 +1,20 @@
 #!/bin/sh
-# Create or update the project's virtual environment from requirements.txt.
-# Usage: tools/venv.sh PYTHON VENV   (the Makefile calls it as `make venv`).
-# It checks the interpreter before creating anything, installs the pinned packages,
-# registers the environment as the Jupyter kernel "mxnet" inside the venv, and turns off
-# JupyterLab's news prompt and update check (the machine may have no internet).
+# Create or update the project's virtual environment from a locked requirements file.
+# Usage: tools/venv.sh PYTHON VENV LOCK   (the Makefile: `make venv` with requirements.txt,
+# `make test` with requirements-test.txt; the Dockerfile the same way).
+# It checks the interpreter before creating anything, bootstraps uv (pinned and hashed in
+# tools/requirements-uv.txt) into the venv with pip, makes the venv hold exactly LOCK with
+# `uv pip sync` in hash-checking mode (every file must match its --hash; nothing is built
+# from source), registers the environment as the Jupyter kernel "mxnet" inside the venv,
+# and turns off JupyterLab's news prompt and update check (the machine may have no internet).
 set -eu
 python=${1:-python3}
 venv=${2:-.venv}
+lock=${3:-requirements.txt}
 
 fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+[ -f "$lock" ] || fail "no lock file $lock (run from the project's folder)."
 command -v "$python" >/dev/null 2>&1 ||
   fail "no interpreter '$python' on PATH. Install CPython 3.11 and run: make PYTHON=python3.11 <target>"
 
@@ -32,8 +37,14 @@ else
     fail "'$python -m venv' failed. On Debian/Ubuntu install the venv module: apt-get install python3.11-venv"
 fi
 
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
-"$venv/bin/python" -m pip check
+if ! "$venv/bin/uv" --version 2>/dev/null | grep -q "^uv $(sed -n 's/^uv==\([^ ]*\).*/\1/p' tools/requirements-uv.txt) "; then
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+    -r tools/requirements-uv.txt
+fi
+# uv trusts the system's certificates (as pip here trusts what pip.conf names), e.g. a proxy's CA.
+export UV_SYSTEM_CERTS="${UV_SYSTEM_CERTS:-1}"
+"$venv/bin/uv" pip sync --quiet --python "$venv/bin/python" --require-hashes --no-build "$lock"
+"$venv/bin/uv" pip check --quiet --python "$venv/bin/python"
 "$venv/bin/python" -m ipykernel install --sys-prefix --name mxnet --display-name "Python 3 (mxnet)" >/dev/null
 # The kernel shows no random IPython tip: picking one calls Python's global random.choice every time a
 # front end connects (kernel_info), which would move the notebooks' seeded random.shuffle stream.
@@ -45,4 +56,4 @@ mkdir -p "$venv/share/jupyter/lab/settings"
 cat > "$venv/share/jupyter/lab/settings/overrides.json" <<'JSON'
 {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
 JSON
-echo "$venv is ready: $("$venv/bin/python" -c 'import mxnet, numpy; print("mxnet", mxnet.__version__, "numpy", numpy.__version__)')"
+echo "$venv is ready ($lock): $("$venv/bin/python" -c 'import mxnet, numpy; print("mxnet", mxnet.__version__, "numpy", numpy.__version__)')"
