@@ -69,7 +69,7 @@ html: $(READY) ## render the stored notebooks as an offline site in build/html/ 
 
 image: ## build the container image IMAGE from the Dockerfile (the base is built with debootstrap if it cannot be pulled)
 	@ci/base-image.sh "$(BASE)"
-	docker build --force-rm --build-arg BASE="$(BASE)" -t "$(IMAGE)" .
+	docker build --force-rm --build-arg BASE="$(BASE)" --target learner -t "$(IMAGE)" .
 
 docker-lab: ## JupyterLab from the image on 127.0.0.1:LAB_PORT, editing the host's notebooks/ (LAB_TOKEN or a fresh token)
 	@LAB_TOKEN="$(LAB_TOKEN)" tools/docker-lab.sh "$(IMAGE)" "$(LAB_PORT)"
