@@ -53,7 +53,7 @@ test: $(TESTREADY) ## lint, re-run every notebook strictly with nbval, and the f
 	$(BIN)/pytest -n $(JOBS)
 
 test-system: $(TESTREADY) ## the tools end to end: JupyterLab server, the site in Chromium, dead kernels, stuck tests (CI)
-	$(BIN)/pytest -n $(JOBS) --dist load -m system
+	$(BIN)/pytest -n $(JOBS) -m system
 
 test-habits: $(TESTREADY) ## re-run each notebook as learners do: Run All twice, each cell twice, a reconnect before each cell (CI)
 	$(BIN)/pytest -n $(JOBS) --dist load -m habits tests/test_learner_habits.py
