@@ -92,6 +92,9 @@ def test_kernel_runs_mxnet_from_the_project_venv_and_executes_a_notebook(lab):
     assert status == 201
     client = BlockingKernelClient()
     client.load_connection_file(lab["runtime"] / f"kernel-{kernel['id']}.json")
+    # jupyter_client calls a kernel dead after one missed heartbeat of 1 s; on 2 cores busy
+    # with the browser tests a kernel importing mxnet can miss one. Allow 10 s.
+    client.hb_channel.time_to_dead = 10.0
     client.start_channels()
     try:
         client.wait_for_ready(timeout=60)
