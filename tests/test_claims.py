@@ -18,9 +18,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import NOTEBOOKS
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 CONTRACT = Path(__file__).with_name("notebook_claims.txt")
 VERDICT = re.compile(r"^.*:\s+(?:True|False)$", re.MULTILINE)
 HEADER = """\

@@ -121,4 +121,3 @@ def test_each_cell_run_twice_raises_nothing_and_no_verdict_turns(path):
                 for line in verdicts:
                     flipped = re.sub(r"(True|False)$", lambda m: "False" if m[1] == "True" else "True", line)
                     assert flipped not in text, f"cell {index} run twice printed {flipped!r}"
-
