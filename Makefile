@@ -9,10 +9,15 @@ CPUS      ?= Prescott Haswell SkylakeX
 IMAGE     ?= mxnet-linreg
 BASE      ?= debian:bookworm-slim
 UPGRADE   ?=
+CLASSROOM_PORT ?= 8000
+STUDENTS  ?= 30
 
 BIN       := $(VENV)/bin
 READY     := $(VENV)/.installed
 TESTREADY := $(VENV)/.installed-test
+HUB       := classroom/.venv
+HUBREADY  := $(HUB)/.installed
+PROXY     := classroom/node_modules/.bin/configurable-http-proxy
 # Locks for Debian 12's Python (3.11.2: soupsieve's newer releases need 3.11.5) on x86-64 Linux.
 LOCK      := uv pip compile --quiet --generate-hashes --python-version 3.11.2 \
              --python-platform x86_64-manylinux_2_17 --custom-compile-command "make lock" \
@@ -22,12 +27,13 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab lock test test-system test-habits test-cpus execute html image docker-lab docker-test test-image clean
+.PHONY: help venv lab lock test test-system test-habits test-cpus execute html image docker-lab docker-test test-image \
+        classroom test-classroom clean
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  variables: PYTHON=$(PYTHON) VENV=$(VENV) LAB_PORT=$(LAB_PORT) LAB_IP=$(LAB_IP) JOBS=$(JOBS) CPUS=\"$(CPUS)\""
-	@echo "             IMAGE=$(IMAGE) BASE=$(BASE) UPGRADE=$(UPGRADE)"
+	@echo "             IMAGE=$(IMAGE) BASE=$(BASE) UPGRADE=$(UPGRADE) CLASSROOM_PORT=$(CLASSROOM_PORT) STUDENTS=$(STUDENTS)"
 
 # .venv holds exactly one lock: the learners' set, or the test set (which includes it).
 $(READY): requirements.txt tools/requirements-uv.txt tools/venv.sh
@@ -38,11 +44,22 @@ $(TESTREADY): requirements-test.txt requirements.txt tools/requirements-uv.txt t
 	@tools/venv.sh "$(PYTHON)" "$(VENV)" requirements-test.txt
 	@touch $(READY) $@
 
+# The classroom's hub has an environment of its own (no mxnet: the students' containers run that).
+$(HUBREADY): classroom/requirements.txt tools/requirements-uv.txt tools/venv.sh
+	@tools/venv.sh "$(PYTHON)" "$(HUB)" classroom/requirements.txt
+	@touch $@
+
+$(PROXY): classroom/package-lock.json
+	@command -v npm >/dev/null || { echo "error: no npm for the hub's proxy: install Node.js 20 or newer" >&2; exit 1; }
+	cd classroom && npm ci --silent --no-audit --no-fund
+	@touch $@
+
 venv: $(READY) ## create .venv from requirements.txt with uv, hash-checked (re-syncs only when it changes)
 
 lock: $(READY) ## re-lock the requirements files from pyproject.toml, hashes included (UPGRADE=pkg moves one pin)
 	$(BIN)/$(LOCK) --group learn -o requirements.txt
 	$(BIN)/$(LOCK) --group test -c requirements.txt -o requirements-test.txt
+	$(BIN)/$(LOCK) --group classroom -o classroom/requirements.txt
 	$(BIN)/$(LOCK) --group uv -o tools/requirements-uv.txt
 
 lab: $(READY) ## start JupyterLab on notebooks/: loopback only, token required (LAB_PORT, LAB_TOKEN)
@@ -81,5 +98,11 @@ docker-test: image ## make test inside the image's test stage (the learners' ima
 test-image: $(TESTREADY) ## check the image from the host: docker-test, docker-lab, Dev Containers, Binder (repo2docker)
 	$(BIN)/pytest -m image tests/test_image.py
 
-clean: ## remove .venv and build/
-	rm -rf $(VENV) build
+classroom: $(HUBREADY) $(PROXY) ## JupyterHub for a class on 127.0.0.1:CLASSROOM_PORT, a container of IMAGE per student (make image first)
+	@tools/classroom.sh "$(HUB)" "$(IMAGE)" "$(CLASSROOM_PORT)"
+
+test-classroom: $(TESTREADY) $(HUBREADY) $(PROXY) ## STUDENTS log in and run lesson 02 at once on the classroom's hub, and its faults (CI; Docker)
+	STUDENTS=$(STUDENTS) $(BIN)/pytest -m classroom tests/test_classroom.py
+
+clean: ## remove .venv, the classroom's environments and build/ (not classroom/state: the hub's passwords and database)
+	rm -rf $(VENV) $(HUB) classroom/node_modules build

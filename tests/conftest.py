@@ -65,6 +65,21 @@ def jupyter_rest(url: str, method: str = "GET", body: dict | None = None, token:
         return None, None
 
 
+def need(condition: bool, reason: str) -> None:
+    if condition:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true requires the Docker tests: " + reason)
+    pytest.skip(reason)
+
+
+def run(*command, timeout=600, **kwargs) -> subprocess.CompletedProcess:
+    """Run a command with a bound; fail with its output if it fails."""
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
+    assert result.returncode == 0, f"{' '.join(map(str, command))}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium through Playwright, started without any background networking."""

@@ -1,7 +1,7 @@
 """The locked requirements: declared once in pyproject.toml, every pin hashed, installs hash-checked.
 
-requirements.txt (the learners' set), requirements-test.txt (that set plus the test tools) and
-tools/requirements-uv.txt (the installer) are compiled by `make lock` from the dependency groups
+requirements.txt (the learners' set), requirements-test.txt (that set plus the test tools),
+classroom/requirements.txt (the classroom's hub) and tools/requirements-uv.txt (the installer) are compiled by `make lock` from the dependency groups
 in pyproject.toml. These tests read the files offline; the last one installs one package with
 a tampered hash into a throwaway environment and expects uv's own refusal.
 """
@@ -18,7 +18,7 @@ from conftest import ROOT
 from packaging.requirements import Requirement
 
 LOCKS = {"learn": ROOT / "requirements.txt", "test": ROOT / "requirements-test.txt",
-         "uv": ROOT / "tools" / "requirements-uv.txt"}
+         "classroom": ROOT / "classroom" / "requirements.txt", "uv": ROOT / "tools" / "requirements-uv.txt"}
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)==(\S+)((?:\s*\\\n\s*--hash=sha256:[0-9a-f]{64})*)", re.MULTILINE)
 UV = Path(sys.prefix) / "bin" / "uv"
 
@@ -64,6 +64,11 @@ def test_the_test_lock_holds_the_learners_set_at_the_same_versions():
     learn, test = pins(LOCKS["learn"]), pins(LOCKS["test"])
     assert {n: v for n, (v, _) in learn.items()} == {n: test[n][0] for n in learn if n in test}
     assert set(learn) <= set(test)
+
+
+def test_the_image_serves_the_same_jupyterhub_as_the_classrooms_hub():
+    """jupyterhub-singleuser in the image (the learners' set) must be the hub's own version."""
+    assert pins(LOCKS["learn"])["jupyterhub"][0] == pins(LOCKS["classroom"])["jupyterhub"][0] == "5.5.0"
 
 
 def test_the_learners_set_has_no_test_tools():

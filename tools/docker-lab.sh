@@ -28,7 +28,7 @@ if ! container=$(docker run --detach --init --name "$name" \
      --publish "127.0.0.1:$port:8888" \
      --volume "$(pwd)/notebooks:/home/jovyan/notebooks" \
      --user "$uid:$(id -g)" --env HOME="$home" --env LAB_TOKEN --env LAB_HOST_PORT="$port" \
-     "$image" python tools/lab.py --no-browser); then
+     "$image"); then
   docker rm -f "$name" >/dev/null 2>&1 || true
   fail "the container did not start (is port $port on 127.0.0.1 taken? then: make docker-lab LAB_PORT=$((port + 1)))."
 fi

@@ -9,6 +9,8 @@
   would show it;
 - LAB_PORT picks the port (default 8888); a port in use is an error, not a
   silent move to another port;
+- serves the project's notebooks/, or the folder LAB_NOTEBOOKS names (the image:
+  the student's own ~/notebooks);
 - adds --allow-root only when running as root;
 - one Ctrl-C stops the server and its kernels;
 - no news or update checks: the server makes no request to the internet.
@@ -59,10 +61,11 @@ def main(extra: list[str]) -> int:
               f"  it and learns the token can run code as {os.environ.get('USER', 'this user')}. Prefer the\n"
               "  default 127.0.0.1 and an SSH tunnel (see README).", file=sys.stderr)
 
+    notebooks = Path(os.environ.get("LAB_NOTEBOOKS") or ROOT / "notebooks")
     jupyter = Path(sys.executable).with_name("jupyter")
     command = [
         str(jupyter), "lab",
-        f"--ServerApp.root_dir={ROOT / 'notebooks'}",
+        f"--ServerApp.root_dir={notebooks}",
         f"--ServerApp.ip={ip}",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
@@ -76,7 +79,7 @@ def main(extra: list[str]) -> int:
     address = f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
     if in_container:
         address = f"127.0.0.1:{os.environ.get('LAB_HOST_PORT') or port}"
-    print(f"JupyterLab on {ROOT / 'notebooks'}\n  open: http://{address}/lab?token={token}\n"
+    print(f"JupyterLab on {notebooks}\n  open: http://{address}/lab?token={token}\n"
           "  stop: Ctrl-C", flush=True)
     env = dict(os.environ, JUPYTER_TOKEN=token)
     os.execve(command[0], command + extra, env)  # Jupyter takes over this process and its signals

@@ -1,12 +1,14 @@
 #!/bin/sh
 # Create or update the project's virtual environment from a locked requirements file.
 # Usage: tools/venv.sh PYTHON VENV LOCK   (the Makefile: `make venv` with requirements.txt,
-# `make test` with requirements-test.txt; the Dockerfile the same way).
+# `make test` with requirements-test.txt, `make classroom` with classroom/requirements.txt;
+# the Dockerfile the same way).
 # It checks the interpreter before creating anything, bootstraps uv (pinned and hashed in
 # tools/requirements-uv.txt) into the venv with pip, makes the venv hold exactly LOCK with
 # `uv pip sync` in hash-checking mode (every file must match its --hash; nothing is built
-# from source), registers the environment as the Jupyter kernel "mxnet" inside the venv,
-# and turns off JupyterLab's news prompt and update check (the machine may have no internet).
+# from source). For the notebooks' locks it then registers the environment as the Jupyter
+# kernel "mxnet" inside the venv and turns off JupyterLab's news prompt and update check
+# (the machine may have no internet).
 set -eu
 python=${1:-python3}
 venv=${2:-.venv}
@@ -45,6 +47,11 @@ fi
 export UV_SYSTEM_CERTS="${UV_SYSTEM_CERTS:-1}"
 "$venv/bin/uv" pip sync --quiet --python "$venv/bin/python" --require-hashes --no-build "$lock"
 "$venv/bin/uv" pip check --quiet --python "$venv/bin/python"
+# The rest concerns the notebooks' environment; the classroom's hub (classroom/requirements.txt) has no kernel.
+if ! grep -q '^mxnet==' "$lock"; then
+  echo "$venv is ready ($lock)"
+  exit 0
+fi
 "$venv/bin/python" -m ipykernel install --sys-prefix --name mxnet --display-name "Python 3 (mxnet)" >/dev/null
 # The kernel shows no random IPython tip: picking one calls Python's global random.choice every time a
 # front end connects (kernel_info), which would move the notebooks' seeded random.shuffle stream.

@@ -1,0 +1,109 @@
+# JupyterHub for a class on one machine: every student gets a container of the project's image
+# (make image), started by DockerSpawner, with a volume of their own for their home.
+# `make classroom` starts it (tools/classroom.sh sets the CLASSROOM_* variables below and prints
+# the passwords); read this file top to bottom and change what your class needs.
+#
+# Versions: JupyterHub 5.5.0, DockerSpawner 14.0.0, jupyterhub-idle-culler 2.0.0
+# (classroom/requirements.txt), configurable-http-proxy 5.3.0 (classroom/package-lock.json); the
+# image holds jupyterhub-singleuser 5.5.0 and nbgitpuller 1.3.0 (requirements.txt).
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+import docker
+
+c = get_config()  # noqa: F821 (JupyterHub provides it)
+env = os.environ.get
+here = Path(__file__).resolve().parent
+state = Path(env("CLASSROOM_STATE", here / "state"))
+prefix = env("CLASSROOM_PREFIX", "mxnet-linreg-class")  # names this hub's containers and volumes
+
+# --- Where the hub listens ----------------------------------------------------------------
+# Students and the teacher: http://127.0.0.1:8000 only, served by configurable-http-proxy, which
+# tools/classroom.sh starts beside the hub. Put TLS in front of it (nginx, caddy) or reach it
+# through an SSH tunnel: ssh -L 8000:127.0.0.1:8000 this-machine
+c.JupyterHub.bind_url = f"http://127.0.0.1:{env('CLASSROOM_PORT', '8000')}"
+# The proxy runs on its own (as on Kubernetes), so restarting the hub (a changed config, a crash)
+# leaves it and the students' servers running: they keep serving, and the new hub takes them over.
+c.ConfigurableHTTPProxy.should_start = False
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env('CLASSROOM_PROXY_API_PORT', '8001')}"
+c.ConfigurableHTTPProxy.auth_token = env("CONFIGPROXY_AUTH_TOKEN")
+c.JupyterHub.cleanup_servers = False
+# The hub's own API, which the students' servers call, listens on the Docker bridge's address:
+# the containers reach it, other machines do not (it is not 0.0.0.0).
+bridge = docker.from_env().networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
+c.JupyterHub.hub_bind_url = f"http://{bridge}:{env('CLASSROOM_API_PORT', '8081')}"
+c.DockerSpawner.network_name = "bridge"
+c.DockerSpawner.use_internal_ip = True  # the proxy reaches each container on the bridge
+
+# The hub's database and cookie secret live in the state folder, kept between starts.
+c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
+
+# --- Who may log in -------------------------------------------------------------------------
+# JupyterHub's shared-password authenticator: the students in classroom/roster.txt (one user name
+# a line) log in with the class password, the teacher ("teacher", an admin) with the admin
+# password; tools/classroom.sh makes both and keeps them in the state folder. A student who knows
+# a classmate's name could log in as them: for graded work, use your school's login instead
+# (OAuthenticator, LTIAuthenticator).
+roster = Path(env("CLASSROOM_ROSTER", here / "roster.txt"))
+students = {line.split("#")[0].strip() for line in roster.read_text(encoding="utf-8").splitlines()}
+c.JupyterHub.authenticator_class = "shared-password"
+c.SharedPasswordAuthenticator.user_password = env("CLASSROOM_PASSWORD")
+c.SharedPasswordAuthenticator.admin_password = env("CLASSROOM_ADMIN_PASSWORD")
+c.Authenticator.admin_users = {"teacher"}
+c.Authenticator.allowed_users = (students - {""}) | {"teacher"}
+
+# --- Each student's server --------------------------------------------------------------------
+c.JupyterHub.spawner_class = "docker"
+c.DockerSpawner.image = env("IMAGE", "mxnet-linreg")
+c.DockerSpawner.pull_policy = "never"  # the image is built on this machine: make image
+c.DockerSpawner.cmd = ["jupyterhub-singleuser"]  # replaces the image's own command (JupyterLab)
+c.DockerSpawner.name_template = prefix + "-{username}"
+# A whole class starting at once waits for the CPU: allow each server 2 minutes to answer.
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 120
+c.DockerSpawner.remove = True  # a stopped server's container goes; the home volume stays
+# The student's home is their own volume, kept between starts and between classes. The image's
+# environment lives outside it (/opt/mxnet-linreg), so it survives any change to the home.
+c.DockerSpawner.volumes = {prefix + "-home-{username}": "/home/jovyan"}
+# Limits per student: 1 GiB of memory (a student uses about 250 MB running lesson 02) and one
+# core; MXNet's and OpenBLAS's thread pools are sized to that one core, not to the machine's.
+cpus = int(env("CLASSROOM_CPUS", "1"))
+c.DockerSpawner.mem_limit = env("CLASSROOM_MEMORY", "1G")
+c.DockerSpawner.cpu_limit = float(cpus)
+c.DockerSpawner.environment = {
+    "OMP_NUM_THREADS": str(cpus),
+    "MXNET_USE_OPERATOR_TUNING": "0",  # many kernels importing mxnet at once start faster
+    "NOTEBOOKS_HANDOUT": "nbgitpuller",  # the image copies nothing; the link below hands out
+}
+
+# --- The notebooks, handed out with nbgitpuller -------------------------------------------------
+# A student's server opens on nbgitpuller's link: the first time it clones the course into
+# ~/mxnet-linreg, later it merges the teacher's new commits and keeps what the student changed
+# (nbgitpuller's rules). By default the course is this project's own git repository, mounted
+# read-only; set CLASSROOM_REPO to a URL (https://github.com/you/course) to hand out another.
+repo = env("CLASSROOM_REPO", str(here.parent))
+branch = env("CLASSROOM_BRANCH", "main")
+if "://" not in repo:  # a folder on this machine
+    # (The image's git config names /srv/course safe: it belongs to another user than the student.)
+    c.DockerSpawner.volumes[str(Path(repo).resolve())] = {"bind": "/srv/course", "mode": "ro"}
+    repo = "file:///srv/course"
+pull = {"repo": repo, "branch": branch, "targetpath": "mxnet-linreg",
+        "urlpath": "lab/tree/mxnet-linreg/notebooks"}
+c.Spawner.default_url = "/git-pull?" + urlencode(pull)
+
+# --- Idle servers are stopped -------------------------------------------------------------------
+# jupyterhub-idle-culler stops a server nobody has used for an hour (its volume stays).
+idle = int(env("CLASSROOM_IDLE_TIMEOUT", "3600"))
+c.JupyterHub.services = [{
+    "name": "idle-culler",
+    "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={idle}",
+                f"--cull-every={max(idle // 6, 5)}"],
+}]
+c.JupyterHub.load_roles = [{
+    "name": "idle-culler",
+    "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+    "services": ["idle-culler"],
+}]

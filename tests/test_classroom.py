@@ -1,0 +1,260 @@
+"""The classroom (make test-classroom, run by CI as root): make classroom's hub, proxy and spawner,
+the real ones, serving the project's image to a class at once, and its faults.
+
+The hub is started by tools/classroom.sh exactly as `make classroom` starts it, on free ports, with
+a state folder, a roster and a container prefix of the test's own, and a course repository made
+from this checkout's notebooks (a teacher's commit to it is one of the faults). Each fault checks
+that nothing a student saved is lost. Ctrl-C ends the class: no container may be left.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+from classroom_load import LESSON, Student, report, run_class
+from conftest import ROOT, free_port, interrupt, need, run
+
+pytestmark = [pytest.mark.classroom, pytest.mark.timeout(900)]
+
+IMAGE = os.environ.get("IMAGE", "mxnet-linreg")
+STUDENTS = int(os.environ.get("STUDENTS", "30"))
+HUB_VENV = ROOT / "classroom" / ".venv"
+
+
+def ports() -> int:
+    """A port p with p, p+1 and p+81 free on 127.0.0.1 (the class, the proxy's API, the hub's API)."""
+    for _ in range(50):
+        port = free_port()
+        if port + 81 < 65536 and all(is_free(p) for p in (port + 1, port + 81)):
+            return port
+    raise RuntimeError("no three free ports found")
+
+
+def is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def course_repository(folder: Path) -> Path:
+    """A git repository holding this checkout's notebooks, as a teacher's course repository would."""
+    folder.mkdir()
+    shutil.copytree(ROOT / "notebooks", folder / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    git(folder, "init", "--quiet", "--initial-branch=main")
+    git(folder, "add", ".")
+    git(folder, "commit", "--quiet", "-m", "The course")
+    return folder
+
+
+def git(folder: Path, *args: str) -> str:
+    return run("git", "-c", "user.name=Teacher", "-c", "user.email=teacher@example.org", *args, cwd=folder).stdout
+
+
+class Classroom:
+    """make classroom, started by the test: tools/classroom.sh in a process group of its own."""
+
+    def __init__(self, folder: Path, names: list[str], idle_timeout: int = 3600):
+        self.folder, self.prefix = folder, f"mxnet-linreg-test-{uuid.uuid4().hex[:8]}"
+        self.port = ports()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.state = folder / "state"
+        roster = folder / "roster.txt"
+        roster.write_text("\n".join(names) + "\n", encoding="utf-8")
+        self.course = course_repository(folder / "course")
+        environment = dict(os.environ, CLASSROOM_STATE=str(self.state), CLASSROOM_ROSTER=str(roster),
+                           CLASSROOM_PREFIX=self.prefix, CLASSROOM_REPO=str(self.course),
+                           CLASSROOM_IDLE_TIMEOUT=str(idle_timeout))
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [str(ROOT / "tools" / "classroom.sh"), str(HUB_VENV), IMAGE, str(self.port)], cwd=ROOT,
+            env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        self.output: list[str] = []
+        self.ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self.ready.wait(60):
+            self.stop()
+            raise AssertionError("make classroom did not answer within 60 s:\n" + "".join(self.output[-30:]))
+        self.answered = time.monotonic() - self.started
+        secrets = dict(line.split("=", 1) for line in (self.state / "secrets").read_text().split())
+        self.password = secrets["CLASSROOM_PASSWORD"]
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.output.append(line)
+            if line.startswith("JupyterHub for the class"):
+                self.ready.set()
+
+    def student(self, name: str) -> Student:
+        student = Student(self.url, name, self.password)
+        student.login()
+        return student
+
+    def hub_process(self) -> psutil.Process:
+        (hub,) = [p for p in psutil.Process(self.process.pid).children(recursive=True)
+                  if any(part.endswith("/jupyterhub") for part in p.cmdline()[:2])]
+        return hub
+
+    def containers(self) -> list[str]:
+        return run("docker", "ps", "-aq", "--filter", f"name={self.prefix}-").stdout.split()
+
+    def stop(self) -> None:
+        """Ctrl-C; then no container of this class may be left. The test's volumes are removed."""
+        stopped = interrupt(self.process, 60)
+        left = self.containers()
+        subprocess.run(["docker", "rm", "-f", *left], capture_output=True)
+        volumes = run("docker", "volume", "ls", "-q", "--filter", f"name={self.prefix}-").stdout.split()
+        subprocess.run(["docker", "volume", "rm", "-f", *volumes], capture_output=True)
+        assert stopped, "make classroom did not stop within 60 s of Ctrl-C"
+        assert not left, f"Ctrl-C left containers: {left}"
+
+
+@pytest.fixture(scope="module")
+def image():
+    need(shutil.which("docker") is not None, "no docker command (install Docker; CI installs docker.io)")
+    need(subprocess.run(["docker", "info"], capture_output=True, timeout=60).returncode == 0,
+         "docker cannot reach a daemon (start dockerd)")
+    need((HUB_VENV / "bin" / "jupyterhub").exists(), "no classroom/.venv: run make test-classroom")
+    run("make", "image", f"IMAGE={IMAGE}", cwd=ROOT, timeout=600)
+    return IMAGE
+
+
+@pytest.fixture(scope="module")
+def classroom(image, tmp_path_factory):
+    names = [f"student{i:02d}" for i in range(1, STUDENTS + 1)] + ["intruder", "edits", "crashes", "outlives"]
+    room = Classroom(tmp_path_factory.mktemp("classroom"), names)
+    yield room
+    room.stop()
+
+
+def test_make_classroom_answers_within_10_s(classroom):
+    assert classroom.answered <= 10, f"make classroom answered after {classroom.answered:.1f} s"
+    assert requests.get(f"{classroom.url}/hub/api/", timeout=10).status_code == 200
+
+
+def test_a_class_of_students_at_once_all_finish_lesson_02(classroom):
+    names = [f"student{i:02d}" for i in range(1, STUDENTS + 1)]
+    figures = run_class(classroom.url, classroom.password, names, classroom.prefix)
+    print(f"\n{report(figures)}")
+    assert figures["finished"] == STUDENTS, report(figures)
+
+
+def test_a_student_asking_for_another_students_server_or_files_is_refused(classroom):
+    intruder = classroom.student("intruder")
+    victim = "student01"
+    assert intruder.session.get(f"{classroom.url}/user/{victim}/api/contents/{LESSON}", timeout=30,
+                                allow_redirects=False).status_code == 403
+    assert intruder.session.post(f"{classroom.url}/user/{victim}/api/kernels", json={"name": "mxnet"},
+                                 timeout=30, allow_redirects=False).status_code == 403
+    assert intruder.api("DELETE", f"/users/{victim}/server").status_code == 404
+    assert intruder.api("POST", f"/users/{victim}/tokens", json={}).status_code == 403
+    assert intruder.api("GET", f"/users/{victim}").status_code == 404
+    assert "ready" in str(classroom.student(victim).server()), "the other student's server must still run"
+
+
+def starts_and_saves_an_edit(student: Student) -> str:
+    """The student starts their server, opens the link, adds a cell of their own at the end of
+    their copy of lesson 02 and saves it; returns the cell's text."""
+    student.start()
+    student.pull()
+    marker = f"{student.name}'s own note {uuid.uuid4().hex}"
+    notebook = student.contents(LESSON)["content"]
+    notebook["cells"].append({"cell_type": "markdown", "metadata": {}, "source": marker})
+    student.save(LESSON, notebook)
+    return marker
+
+
+def test_a_teachers_update_merges_and_keeps_the_students_edit(classroom):
+    student = classroom.student("edits")
+    marker = starts_and_saves_an_edit(student)
+    # The teacher changes lesson 02's first line and adds a file, and commits.
+    lesson = classroom.course / "notebooks" / Path(LESSON).name
+    text = lesson.read_text(encoding="utf-8")
+    title = re.search(r'"# [^"\\]*', text).group(0)
+    lesson.write_text(text.replace(title, title + "（更新）", 1), encoding="utf-8")
+    (classroom.course / "notebooks" / "errata.md").write_text("勘误\n", encoding="utf-8")
+    git(classroom.course, "commit", "--quiet", "-am", "Update lesson 02")
+    git(classroom.course, "add", ".")
+    git(classroom.course, "commit", "--quiet", "-m", "Add errata")
+    student.pull()  # the student opens the link again
+    merged = str(student.contents(LESSON)["content"])
+    assert marker in merged, "the student's edit was lost"
+    assert "（更新）" in merged, "the teacher's change did not arrive"
+    assert student.contents("mxnet-linreg/notebooks/errata.md")["content"] == "勘误\n"
+
+
+def test_a_students_container_killed_mid_lesson_restarts_with_what_they_saved(classroom):
+    student = classroom.student("crashes")
+    marker = starts_and_saves_an_edit(student)
+
+    def attempt() -> None:
+        try:
+            student.run_notebook()
+        except Exception:  # the container dies under it
+            pass
+    lesson = threading.Thread(target=attempt, daemon=True)
+    lesson.start()
+    time.sleep(2)
+    run("docker", "kill", f"{classroom.prefix}-crashes")
+    lesson.join(60)
+    deadline = time.monotonic() + 90
+    while student.server() is not None:  # the hub notices at its next poll of the server
+        assert time.monotonic() < deadline, "the hub did not notice the killed server within 90 s"
+        time.sleep(1)
+    student.start()
+    assert marker in str(student.contents(LESSON)["content"])
+    student.run_notebook()
+
+
+def test_the_hub_restarted_mid_class_leaves_running_servers_serving(classroom):
+    student = classroom.student("outlives")
+    student.start()
+    student.pull()
+    finished = []
+    lesson = threading.Thread(target=lambda: finished.append(student.run_notebook()), daemon=True)
+    lesson.start()
+    time.sleep(1)
+    hub = classroom.hub_process()
+    hub.send_signal(signal.SIGKILL)  # a crash: no clean shutdown at all
+    down = time.monotonic()
+    lesson.join(120)
+    assert finished, "the lesson stopped when the hub went down"
+    deadline = time.monotonic() + 60
+    while sum("JupyterHub is now running" in line for line in classroom.output) < 2:
+        assert time.monotonic() < deadline, "make classroom did not start the hub again within 60 s"
+        time.sleep(0.5)
+    print(f"\nthe hub was back {time.monotonic() - down:.1f} s after it was killed")
+    assert classroom.hub_process().pid != hub.pid
+    assert (student.server() or {}).get("ready"), "the new hub did not take the running server over"
+    assert student.contents(LESSON)["type"] == "notebook"
+
+
+@pytest.fixture
+def idle_classroom(image, tmp_path):
+    room = Classroom(tmp_path, ["idler"], idle_timeout=10)
+    yield room
+    room.stop()
+
+
+def test_an_idle_server_is_culled_and_its_files_stay(idle_classroom):
+    student = idle_classroom.student("idler")
+    marker = starts_and_saves_an_edit(student)
+    deadline = time.monotonic() + 60
+    while student.server() is not None:
+        assert time.monotonic() < deadline, "the idle server was not culled within 60 s (timeout 10 s)"
+        time.sleep(1)
+    assert not idle_classroom.containers()
+    student.start()
+    assert marker in str(student.contents(LESSON)["content"])
