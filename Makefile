@@ -102,7 +102,7 @@ classroom: $(HUBREADY) $(PROXY) ## JupyterHub for a class on 127.0.0.1:CLASSROOM
 	@tools/classroom.sh "$(HUB)" "$(IMAGE)" "$(CLASSROOM_PORT)"
 
 test-classroom: $(TESTREADY) $(HUBREADY) $(PROXY) ## STUDENTS log in and run lesson 02 at once on the classroom's hub, and its faults (CI; Docker)
-	STUDENTS=$(STUDENTS) $(BIN)/pytest -m classroom tests/test_classroom.py
+	STUDENTS=$(STUDENTS) $(BIN)/pytest -s -m classroom tests/test_classroom.py
 
 clean: ## remove .venv, the classroom's environments and build/ (not classroom/state: the hub's passwords and database)
 	rm -rf $(VENV) $(HUB) classroom/node_modules build

@@ -7,7 +7,6 @@
 # (classroom/requirements.txt), configurable-http-proxy 5.3.0 (classroom/package-lock.json); the
 # image holds jupyterhub-singleuser 5.5.0 and nbgitpuller 1.3.0 (requirements.txt).
 import os
-import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -95,13 +94,10 @@ pull = {"repo": repo, "branch": branch, "targetpath": "mxnet-linreg",
 c.Spawner.default_url = "/git-pull?" + urlencode(pull)
 
 # --- Idle servers are stopped -------------------------------------------------------------------
-# jupyterhub-idle-culler stops a server nobody has used for an hour (its volume stays).
-idle = int(env("CLASSROOM_IDLE_TIMEOUT", "3600"))
-c.JupyterHub.services = [{
-    "name": "idle-culler",
-    "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={idle}",
-                f"--cull-every={max(idle // 6, 5)}"],
-}]
+# jupyterhub-idle-culler stops a server nobody has used for an hour (CLASSROOM_IDLE_TIMEOUT, in
+# seconds); the student's volume stays. tools/classroom.sh runs it beside the hub, like the proxy,
+# so that a hub that crashes and restarts does not leave a second culler behind.
+c.JupyterHub.services = [{"name": "idle-culler", "api_token": env("CLASSROOM_CULLER_TOKEN")}]
 c.JupyterHub.load_roles = [{
     "name": "idle-culler",
     "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],

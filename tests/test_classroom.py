@@ -110,15 +110,30 @@ class Classroom:
     def containers(self) -> list[str]:
         return run("docker", "ps", "-aq", "--filter", f"name={self.prefix}-").stdout.split()
 
+    def processes(self) -> list[psutil.Process]:
+        """The hub (running in the state folder), the proxy and the culler (naming the hub's API port)."""
+        found = []
+        for process in psutil.process_iter():
+            try:
+                if process.cwd() == str(self.state) or any(f":{self.port + 81}/" in part for part in process.cmdline()):
+                    found.append(process)
+            except psutil.Error:
+                pass
+        return found
+
     def stop(self) -> None:
-        """Ctrl-C; then no container of this class may be left. The test's volumes are removed."""
+        """Ctrl-C; then no process or container of this class may be left. The test's volumes are removed."""
         stopped = interrupt(self.process, 60)
+        processes = self.processes()
+        for process in processes:
+            process.kill()
         left = self.containers()
         subprocess.run(["docker", "rm", "-f", *left], capture_output=True)
         volumes = run("docker", "volume", "ls", "-q", "--filter", f"name={self.prefix}-").stdout.split()
         subprocess.run(["docker", "volume", "rm", "-f", *volumes], capture_output=True)
         assert stopped, "make classroom did not stop within 60 s of Ctrl-C"
         assert not left, f"Ctrl-C left containers: {left}"
+        assert not processes, f"Ctrl-C left processes: {[p.cmdline() for p in processes]}"
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,9 @@
 # - Checks Docker, the image and the three ports first.
 # - Makes the class password, the admin password and the proxy's token once, in
 #   classroom/state/secrets (readable by this user only).
-# - Starts configurable-http-proxy, then the hub, and prints the address and the logins once the
-#   hub answers (within 30 s). The hub's log follows.
+# - Starts configurable-http-proxy and jupyterhub-idle-culler (CLASSROOM_IDLE_TIMEOUT, default
+#   3600 s), then the hub, and prints the address and the logins once the hub answers (within
+#   30 s). The log of all three follows.
 # - If the hub stops by itself, it is started again; the proxy and the students' servers keep serving.
 # - Ctrl-C stops the hub, the proxy and every student's container. The students' volumes stay.
 # Usage: tools/classroom.sh VENV IMAGE PORT   (PORT: the class's; PORT+1 the proxy's API; PORT+81 the hub's API)
@@ -32,19 +33,21 @@ mkdir -p "$CLASSROOM_STATE"
 chmod 700 "$CLASSROOM_STATE"
 secrets="$CLASSROOM_STATE/secrets"
 random() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
-if [ ! -f "$secrets" ]; then
-  (umask 077 && printf 'CLASSROOM_PASSWORD=%s\nCLASSROOM_ADMIN_PASSWORD=%s\nCONFIGPROXY_AUTH_TOKEN=%s\n' \
-    "$(random 6)" "$(random 24)" "$(random 32)" > "$secrets")
-fi
+(umask 077 && touch "$secrets")
+secret() { grep -q "^$1=" "$secrets" || printf '%s=%s\n' "$1" "$(random "$2")" >> "$secrets"; }
+secret CLASSROOM_PASSWORD 6
+secret CLASSROOM_ADMIN_PASSWORD 24
+secret CONFIGPROXY_AUTH_TOKEN 32
+secret CLASSROOM_CULLER_TOKEN 32
 . "$secrets"
-export CLASSROOM_PASSWORD CLASSROOM_ADMIN_PASSWORD CONFIGPROXY_AUTH_TOKEN
+export CLASSROOM_PASSWORD CLASSROOM_ADMIN_PASSWORD CONFIGPROXY_AUTH_TOKEN CLASSROOM_CULLER_TOKEN
 log="$CLASSROOM_STATE/jupyterhub.log"
 : > "$log"
 
-hub= proxy= follow=
+hub= proxy= culler= follow=
 stop() {
   trap - EXIT INT TERM
-  for pid in $hub $follow; do kill "$pid" 2>/dev/null || true; done
+  for pid in $hub $culler $follow; do kill "$pid" 2>/dev/null || true; done
   [ -z "$hub" ] || wait "$hub" 2>/dev/null || true
   [ -z "$proxy" ] || kill "$proxy" 2>/dev/null || true
   left=$(docker ps -aq --filter "name=$prefix-")
@@ -75,6 +78,12 @@ while :; do
     waited=$((waited + 1))
   done
   if [ "$started" = 0 ]; then
+    # The culler asks the hub at once, so it starts once the hub answers; later it outlives restarts.
+    idle=${CLASSROOM_IDLE_TIMEOUT:-3600}
+    JUPYTERHUB_API_TOKEN=$CLASSROOM_CULLER_TOKEN "$venv/bin/python" -m jupyterhub_idle_culler \
+      --url="http://$bridge:$CLASSROOM_API_PORT/hub/api" --timeout="$idle" \
+      --cull-every=$((idle / 6 > 5 ? idle / 6 : 5)) >>"$log" 2>&1 &
+    culler=$!
     cat <<EOF
 JupyterHub for the class: http://127.0.0.1:$port   (this machine only: see README, Teaching a class)
   students: a name from classroom/roster.txt, password $CLASSROOM_PASSWORD
