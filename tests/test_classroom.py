@@ -155,6 +155,7 @@ def classroom(image, tmp_path_factory):
 
 
 def test_make_classroom_answers_within_10_s(classroom):
+    print(f"\nmake classroom answered after {classroom.answered:.1f} s")
     assert classroom.answered <= 10, f"make classroom answered after {classroom.answered:.1f} s"
     assert requests.get(f"{classroom.url}/hub/api/", timeout=10).status_code == 200
 

@@ -51,7 +51,7 @@ def test_the_schema_check_catches_a_misspelt_key(values):
 
 
 def test_the_values_match_the_one_machine_classroom(values):
-    """The same limits, threads, handout and culling as classroom/jupyterhub_config.py's defaults."""
+    """The same limits, threads, handout and culling as make classroom's defaults."""
     config = (ROOT / "classroom" / "jupyterhub_config.py").read_text(encoding="utf-8")
     user = values["singleuser"]
     assert user["cmd"] == "jupyterhub-singleuser" and '["jupyterhub-singleuser"]' in config
@@ -60,7 +60,8 @@ def test_the_values_match_the_one_machine_classroom(values):
     assert user["memory"]["limit"] == "1G"
     assert user["storage"]["homeMountPath"] == "/home/jovyan"
     assert user["defaultUrl"].startswith("/git-pull?") and "targetpath=mxnet-linreg" in user["defaultUrl"]
-    assert values["cull"]["timeout"] == 3600 and 'env("CLASSROOM_IDLE_TIMEOUT", "3600")' in config
+    starter = (ROOT / "tools" / "classroom.sh").read_text(encoding="utf-8")
+    assert values["cull"]["timeout"] == 3600 and "idle=${CLASSROOM_IDLE_TIMEOUT:-3600}" in starter
     assert values["hub"]["config"]["JupyterHub"]["authenticator_class"] == "shared-password"
     roster = [line for line in (ROOT / "classroom" / "roster.txt").read_text().splitlines() if not line.startswith("#")]
     assert values["hub"]["config"]["Authenticator"]["allowed_users"] == roster
