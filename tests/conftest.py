@@ -52,7 +52,7 @@ def interrupt(process: subprocess.Popen, seconds: float) -> bool:
 
 
 def jupyter_rest(url: str, method: str = "GET", body: dict | None = None, token: str | None = None):
-    """(status, JSON or None) of one request to a Jupyter server's REST API; (None, None) if nothing answers."""
+    """(status, JSON or None) of one request to a Jupyter server's REST API; (None, why) if nothing answers."""
     request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
     if token:
         request.add_header("Authorization", f"token {token}")
@@ -61,8 +61,8 @@ def jupyter_rest(url: str, method: str = "GET", body: dict | None = None, token:
             return response.status, json.loads(response.read() or "null")
     except urllib.error.HTTPError as error:
         return error.code, None
-    except (urllib.error.URLError, ConnectionError):
-        return None, None
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+        return None, f"no answer: {error!r}"
 
 
 def need(condition: bool, reason: str) -> None:

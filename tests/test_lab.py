@@ -40,10 +40,11 @@ def lab(tmp_path_factory):
     family = []
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        # Jupyter writes its own record of a running server once it is ready.
-        while not any(info["pid"] == server.pid for info in list_running_servers(runtime)):
+        # Jupyter writes its own record of a running server once it is ready; then it must answer.
+        while not any(info["pid"] == server.pid for info in list_running_servers(runtime)) or \
+                jupyter_rest(f"http://127.0.0.1:{port}/api/status", token=TOKEN)[0] is None:
             assert server.poll() is None, f"make lab exited early:\n{server.stdout.read()}"
-            assert time.monotonic() < deadline, "JupyterLab did not start within 60 s"
+            assert time.monotonic() < deadline, "JupyterLab did not start and answer within 60 s"
             time.sleep(0.2)
         yield {"url": f"http://127.0.0.1:{port}", "port": port, "pid": server.pid, "runtime": runtime}
         family = [psutil.Process(server.pid)] + psutil.Process(server.pid).children(recursive=True)
