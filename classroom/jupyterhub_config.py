@@ -67,7 +67,7 @@ c.DockerSpawner.remove = True  # a stopped server's container goes; the home vol
 # The student's home is their own volume, kept between starts and between classes. The image's
 # environment lives outside it (/opt/mxnet-linreg), so it survives any change to the home.
 c.DockerSpawner.volumes = {prefix + "-home-{username}": "/home/jovyan"}
-# Limits per student: 1 GiB of memory (a student uses about 250 MB running lesson 02) and one
+# Limits per student: 1 GiB of memory (a student uses about 270 MB running lesson 02, README) and one
 # core; MXNet's and OpenBLAS's thread pools are sized to that one core, not to the machine's.
 cpus = int(env("CLASSROOM_CPUS", "1"))
 c.DockerSpawner.mem_limit = env("CLASSROOM_MEMORY", "1G")
