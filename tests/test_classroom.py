@@ -160,6 +160,26 @@ def test_make_classroom_answers_within_10_s(classroom):
     assert requests.get(f"{classroom.url}/hub/api/", timeout=10).status_code == 200
 
 
+@pytest.mark.parametrize("fault, expected", [
+    ("no daemon", "error: docker cannot reach its daemon"),
+    ("no image", "error: no image mxnet-linreg-none yet: run make image first."),
+    ("port taken", "is taken (the class uses"),
+])
+def test_make_classroom_says_what_is_wrong_and_starts_nothing(image, tmp_path, fault, expected):
+    port = ports()
+    environment = dict(os.environ, CLASSROOM_STATE=str(tmp_path / "state"))
+    if fault == "no daemon":
+        environment["DOCKER_HOST"] = f"unix://{tmp_path}/no-docker.sock"
+    with socket.create_server(("127.0.0.1", port + 1)):  # held only in the "port taken" case below
+        if fault != "port taken":
+            port = ports()
+        result = subprocess.run([str(ROOT / "tools" / "classroom.sh"), str(HUB_VENV),
+                                 "mxnet-linreg-none" if fault == "no image" else image, str(port)],
+                                env=environment, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and expected in result.stderr, result.stderr
+    assert not (tmp_path / "state").exists(), "nothing may be written before the checks pass"
+
+
 def test_a_class_of_students_at_once_all_finish_lesson_02(classroom):
     names = [f"student{i:02d}" for i in range(1, STUDENTS + 1)]
     figures = run_class(classroom.url, classroom.password, names, classroom.prefix)
