@@ -17,14 +17,13 @@ ENV USER=${NB_USER} HOME=/home/${NB_USER} LANG=C.UTF-8 PIP_NO_CACHE_DIR=1 UV_NO_
 
 # libgomp1 and libquadmath0: system libraries that mxnet 1.9.1's wheel loads but does not ship.
 # git: nbgitpuller (the classroom's link) clones and merges the notebooks with it; make classroom
-# mounts the course's repository at /srv/course, owned by another user, which git must trust.
+# mounts a copy of the course's branch at /srv/course, owned by another user, which git must trust.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv make \
       libgomp1 libquadmath0 git \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && useradd --create-home --uid ${NB_UID} --shell /bin/bash ${NB_USER} \
- && git config --system --add safe.directory /srv/course \
- && git config --system --add safe.directory /srv/course/.git
+ && git config --system --add safe.directory /srv/course
 
 WORKDIR /opt/mxnet-linreg
 # The packages first, from the lock alone: editing a notebook or a tool does not reinstall them.

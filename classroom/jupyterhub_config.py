@@ -6,11 +6,10 @@
 # Versions: JupyterHub 5.5.0, DockerSpawner 14.0.0, jupyterhub-idle-culler 2.0.0
 # (classroom/requirements.txt), configurable-http-proxy 5.3.0 (classroom/package-lock.json); the
 # image holds jupyterhub-singleuser 5.5.0 and nbgitpuller 1.3.0 (requirements.txt).
+import math
 import os
 from pathlib import Path
 from urllib.parse import urlencode
-
-import docker
 
 c = get_config()  # noqa: F821 (JupyterHub provides it)
 env = os.environ.get
@@ -29,9 +28,15 @@ c.ConfigurableHTTPProxy.should_start = False
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env('CLASSROOM_PROXY_API_PORT', '8001')}"
 c.ConfigurableHTTPProxy.auth_token = env("CONFIGPROXY_AUTH_TOKEN")
 c.JupyterHub.cleanup_servers = False
-# The hub's own API, which the students' servers call, listens on the Docker bridge's address:
-# the containers reach it, other machines do not (it is not 0.0.0.0).
-bridge = docker.from_env().networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
+# The hub's own API, which the students' servers call, listens on the Docker bridge's address
+# (tools/classroom.sh passes it; 172.17.0.1 unless Docker is configured otherwise): the containers
+# reach it, and it is not 0.0.0.0. Another machine reaches it only if it routes the bridge's
+# network through this one; a host firewall that drops the containers' packets to the host
+# (ufw, firewalld) keeps the servers from starting: allow docker0 to this port.
+bridge = env("CLASSROOM_BRIDGE")
+if not bridge:  # the hub started by hand, not by make classroom: ask Docker
+    import docker
+    bridge = docker.from_env().networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
 c.JupyterHub.hub_bind_url = f"http://{bridge}:{env('CLASSROOM_API_PORT', '8081')}"
 c.DockerSpawner.network_name = "bridge"
 c.DockerSpawner.use_internal_ip = True  # the proxy reaches each container on the bridge
@@ -45,7 +50,10 @@ c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
 # a line) log in with the class password, the teacher ("teacher", an admin) with the admin
 # password; tools/classroom.sh makes both and keeps them in the state folder. A student who knows
 # a classmate's name could log in as them: for graded work, use your school's login instead
-# (OAuthenticator, LTIAuthenticator).
+# (OAuthenticator, LTIAuthenticator: another authenticator_class and its settings).
+# The roster is read when the hub starts: restart the hub after changing it (README). A name taken
+# off the roster can no longer log in (allow_existing_users off; by default a user the hub has
+# seen once may always log in again).
 roster = Path(env("CLASSROOM_ROSTER", here / "roster.txt"))
 students = {line.split("#")[0].strip() for line in roster.read_text(encoding="utf-8").splitlines()}
 c.JupyterHub.authenticator_class = "shared-password"
@@ -53,6 +61,7 @@ c.SharedPasswordAuthenticator.user_password = env("CLASSROOM_PASSWORD")
 c.SharedPasswordAuthenticator.admin_password = env("CLASSROOM_ADMIN_PASSWORD")
 c.Authenticator.admin_users = {"teacher"}
 c.Authenticator.allowed_users = (students - {""}) | {"teacher"}
+c.Authenticator.allow_existing_users = False
 
 # --- Each student's server --------------------------------------------------------------------
 c.JupyterHub.spawner_class = "docker"
@@ -60,6 +69,8 @@ c.DockerSpawner.image = env("IMAGE", "mxnet-linreg")
 c.DockerSpawner.pull_policy = "never"  # the image is built on this machine: make image
 c.DockerSpawner.cmd = ["jupyterhub-singleuser"]  # replaces the image's own command (JupyterLab)
 c.DockerSpawner.name_template = prefix + "-{username}"
+# The label marks this hub's containers: Ctrl-C removes exactly those (tools/classroom.sh).
+c.DockerSpawner.extra_create_kwargs = {"labels": {"mxnet-linreg.classroom": prefix}}
 # A whole class starting at once waits for the CPU: allow each server 2 minutes to answer.
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
@@ -67,13 +78,16 @@ c.DockerSpawner.remove = True  # a stopped server's container goes; the home vol
 # The student's home is their own volume, kept between starts and between classes. The image's
 # environment lives outside it (/opt/mxnet-linreg), so it survives any change to the home.
 c.DockerSpawner.volumes = {prefix + "-home-{username}": "/home/jovyan"}
-# Limits per student: 1 GiB of memory (a student uses about 270 MB running lesson 02, README) and one
-# core; MXNet's and OpenBLAS's thread pools are sized to that one core, not to the machine's.
-cpus = int(env("CLASSROOM_CPUS", "1"))
+# Limits per student: 1 GiB of memory (a student uses about 270 MB running lesson 02, README), one
+# core, and 512 processes and threads (a server running lesson 02 peaks at 24, in docker stats).
+# MXNet's and OpenBLAS's thread pools are sized to the core limit (rounded up), not to the
+# machine's cores. The home volume has no size limit: Docker's local volumes share this disk.
+cpus = float(env("CLASSROOM_CPUS", "1"))
 c.DockerSpawner.mem_limit = env("CLASSROOM_MEMORY", "1G")
-c.DockerSpawner.cpu_limit = float(cpus)
+c.DockerSpawner.cpu_limit = cpus
+c.DockerSpawner.extra_host_config = {"pids_limit": 512}
 c.DockerSpawner.environment = {
-    "OMP_NUM_THREADS": str(cpus),
+    "OMP_NUM_THREADS": str(max(1, math.ceil(cpus))),
     "MXNET_USE_OPERATOR_TUNING": "0",  # many kernels importing mxnet at once start faster
     "NOTEBOOKS_HANDOUT": "nbgitpuller",  # the image copies nothing; the link below hands out
 }
@@ -81,13 +95,16 @@ c.DockerSpawner.environment = {
 # --- The notebooks, handed out with nbgitpuller -------------------------------------------------
 # A student's server opens on nbgitpuller's link: the first time it clones the course into
 # ~/mxnet-linreg, later it merges the teacher's new commits and keeps what the student changed
-# (nbgitpuller's rules). By default the course is this project's own git repository, mounted
-# read-only; set CLASSROOM_REPO to a URL (https://github.com/you/course) to hand out another.
+# (nbgitpuller's rules). By default the course is the branch main of this project's own git
+# repository; set CLASSROOM_REPO to a URL (https://github.com/you/course) to hand out another.
+# A repository on this machine is never mounted itself (its folder may hold the state folder's
+# passwords): tools/classroom.sh keeps a copy of the one branch, state/course.git, fetching your
+# commits every 10 s, and the containers see that copy, read-only, at /srv/course.
 repo = env("CLASSROOM_REPO", str(here.parent))
 branch = env("CLASSROOM_BRANCH", "main")
-if "://" not in repo:  # a folder on this machine
+if Path(repo).is_dir():  # a folder on this machine
     # (The image's git config names /srv/course safe: it belongs to another user than the student.)
-    c.DockerSpawner.volumes[str(Path(repo).resolve())] = {"bind": "/srv/course", "mode": "ro"}
+    c.DockerSpawner.volumes[str(state / "course.git")] = {"bind": "/srv/course", "mode": "ro"}
     repo = "file:///srv/course"
 pull = {"repo": repo, "branch": branch, "targetpath": "mxnet-linreg",
         "urlpath": "lab/tree/mxnet-linreg/notebooks"}

@@ -56,6 +56,7 @@ def course_repository(folder: Path) -> Path:
     git(folder, "init", "--quiet", "--initial-branch=main")
     git(folder, "add", ".")
     git(folder, "commit", "--quiet", "-m", "The course")
+    git(folder, "branch", "solutions")  # a branch the students must not see
     return folder
 
 
@@ -108,7 +109,17 @@ class Classroom:
         return hub
 
     def containers(self) -> list[str]:
-        return run("docker", "ps", "-aq", "--filter", f"name={self.prefix}-").stdout.split()
+        return run("docker", "ps", "-aq", "--filter", f"label=mxnet-linreg.classroom={self.prefix}").stdout.split()
+
+    def hub_starts(self) -> int:
+        """How many times the hub has answered since make classroom started."""
+        return sum("JupyterHub is now running" in line for line in self.output)
+
+    def wait_for_hub_start(self, count: int, within: float) -> None:
+        deadline = time.monotonic() + within
+        while self.hub_starts() < count:
+            assert time.monotonic() < deadline, f"the hub did not answer again within {within:.0f} s"
+            time.sleep(0.5)
 
     def processes(self) -> list[psutil.Process]:
         """The hub (running in the state folder), the proxy and the culler (naming the hub's API port)."""
@@ -148,7 +159,7 @@ def image():
 
 @pytest.fixture(scope="module")
 def classroom(image, tmp_path_factory):
-    names = [f"student{i:02d}" for i in range(1, STUDENTS + 1)] + ["intruder", "edits", "crashes", "outlives"]
+    names = [f"student{i:02d}" for i in range(1, STUDENTS + 1)] + ["intruder", "edits", "crashes", "outlives", "retries"]
     room = Classroom(tmp_path_factory.mktemp("classroom"), names)
     yield room
     room.stop()
@@ -164,12 +175,15 @@ def test_make_classroom_answers_within_10_s(classroom):
     ("no daemon", "error: docker cannot reach its daemon"),
     ("no image", "error: no image mxnet-linreg-none yet: run make image first."),
     ("port taken", "is taken (the class uses"),
+    ("no branch", "error: no branch no-such-branch in the course's repository"),
 ])
 def test_make_classroom_says_what_is_wrong_and_starts_nothing(image, tmp_path, fault, expected):
     port = ports()
     environment = dict(os.environ, CLASSROOM_STATE=str(tmp_path / "state"))
     if fault == "no daemon":
         environment["DOCKER_HOST"] = f"unix://{tmp_path}/no-docker.sock"
+    if fault == "no branch":
+        environment["CLASSROOM_BRANCH"] = "no-such-branch"
     with socket.create_server(("127.0.0.1", port + 1)):  # held only in the "port taken" case below
         if fault != "port taken":
             port = ports()
@@ -197,7 +211,18 @@ def test_a_student_asking_for_another_students_server_or_files_is_refused(classr
     assert intruder.api("DELETE", f"/users/{victim}/server").status_code == 404
     assert intruder.api("POST", f"/users/{victim}/tokens", json={}).status_code == 403
     assert intruder.api("GET", f"/users/{victim}").status_code == 404
-    assert "ready" in str(classroom.student(victim).server()), "the other student's server must still run"
+    assert (classroom.student(victim).server() or {}).get("ready") is True, "the other student's server must still run"
+
+
+def test_a_student_sees_only_the_courses_branch_not_the_teachers_folder(classroom):
+    """The course's folder holds make classroom's state (its passwords) and other branches: the
+    containers get a copy of the one branch only."""
+    classroom.student("student02").start()  # (running already, after the class)
+    container = f"{classroom.prefix}-student02"
+    refs = run("docker", "exec", container, "git", "-C", "/srv/course", "for-each-ref", "--format=%(refname)").stdout
+    assert refs.split() == ["refs/heads/main"]
+    found = run("docker", "exec", container, "find", "/srv/course", "-name", "secrets", "-o", "-name", "notebooks").stdout
+    assert found == "", f"the course's mount holds a working tree or the state folder: {found}"
 
 
 def starts_and_saves_an_edit(student: Student) -> str:
@@ -224,6 +249,12 @@ def test_a_teachers_update_merges_and_keeps_the_students_edit(classroom):
     git(classroom.course, "commit", "--quiet", "-am", "Update lesson 02")
     git(classroom.course, "add", ".")
     git(classroom.course, "commit", "--quiet", "-m", "Add errata")
+    committed, deadline = time.monotonic(), time.monotonic() + 30
+    mirror = ["git", "--git-dir", str(classroom.state / "course.git"), "rev-parse", "main"]
+    while run(*mirror).stdout != git(classroom.course, "rev-parse", "main"):
+        assert time.monotonic() < deadline, "the teacher's commit did not reach the class's copy within 30 s"
+        time.sleep(0.5)
+    print(f"\nthe teacher's commit reached the class's copy after {time.monotonic() - committed:.1f} s")
     student.pull()  # the student opens the link again
     merged = str(student.contents(LESSON)["content"])
     assert marker in merged, "the student's edit was lost"
@@ -262,18 +293,42 @@ def test_the_hub_restarted_mid_class_leaves_running_servers_serving(classroom):
     lesson = threading.Thread(target=lambda: finished.append(student.run_notebook()), daemon=True)
     lesson.start()
     time.sleep(1)
+    starts = classroom.hub_starts()
     hub = classroom.hub_process()
     hub.send_signal(signal.SIGKILL)  # a crash: no clean shutdown at all
     down = time.monotonic()
     lesson.join(120)
     assert finished, "the lesson stopped when the hub went down"
-    deadline = time.monotonic() + 60
-    while sum("JupyterHub is now running" in line for line in classroom.output) < 2:
-        assert time.monotonic() < deadline, "make classroom did not start the hub again within 60 s"
-        time.sleep(0.5)
+    classroom.wait_for_hub_start(starts + 1, within=60)
     print(f"\nthe hub was back {time.monotonic() - down:.1f} s after it was killed")
     assert classroom.hub_process().pid != hub.pid
-    assert (student.server() or {}).get("ready"), "the new hub did not take the running server over"
+    assert (student.server() or {}).get("ready") is True, "the new hub did not take the running server over"
+    assert student.contents(LESSON)["type"] == "notebook"
+
+
+def test_a_hub_that_cannot_start_again_is_retried_and_the_class_goes_on(classroom):
+    """A hub that fails to start again (here: its API port taken) does not end the class: make
+    classroom says so and tries again every 10 s, and the students' containers keep running."""
+    student = classroom.student("retries")
+    student.start()
+    student.pull()
+    starts, hub = classroom.hub_starts(), classroom.hub_process()
+    bridge = run("docker", "network", "inspect", "bridge", "-f", "{{(index .IPAM.Config 0).Gateway}}").stdout.strip()
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        hub.send_signal(signal.SIGKILL)
+        hub.wait(10)
+        squatter.bind((bridge, classroom.port + 81))  # before make classroom starts the hub again (1 s)
+        squatter.listen()
+        deadline = time.monotonic() + 60
+        while not any("the hub did not start again" in line for line in classroom.output):
+            assert time.monotonic() < deadline, "make classroom did not report the failed start within 60 s"
+            assert classroom.process.poll() is None, "make classroom ended the class"
+            time.sleep(0.5)
+        assert classroom.process.poll() is None, "make classroom ended the class"
+        assert f"{classroom.prefix}-retries" in run("docker", "ps", "--format", "{{.Names}}").stdout.split()
+    classroom.wait_for_hub_start(starts + 1, within=60)
+    assert (student.server() or {}).get("ready") is True
     assert student.contents(LESSON)["type"] == "notebook"
 
 

@@ -85,17 +85,23 @@ def test_make_test_passes_in_the_images_test_stage_without_network(image):
     run("docker", "rmi", f"{image}-test")
 
 
-def test_the_image_starts_on_an_empty_home_hands_out_the_notebooks_once_and_runs_the_lesson(image, tmp_path):
+@pytest.mark.parametrize("owner, mode, groups", [
+    ((1000, 1000), 0o755, []),  # a Docker volume or a folder owned by the student (make classroom)
+    ((0, 100), 0o2775, ["--group-add", "100"]),  # Kubernetes with fsGroup 100 (Zero to JupyterHub's fsGid)
+], ids=["owned-by-the-student", "fsgroup-100"])
+def test_the_image_starts_on_an_empty_home_hands_out_the_notebooks_once_and_runs_the_lesson(
+        image, tmp_path, owner, mode, groups):
     """A classroom mounts each student's own volume, empty at first, at /home/jovyan (as Zero to
     JupyterHub does): the server starts, ~/notebooks is copied in, and a later start keeps the
     student's edits and deletions."""
     home = tmp_path / "home"
     home.mkdir()
-    os.chown(home, 1000, 1000)
+    os.chown(home, *owner)
+    home.chmod(mode)
     port, token = free_port(), uuid.uuid4().hex
     name = f"mxnet-linreg-home-{uuid.uuid4().hex[:8]}"
     run("docker", "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:8888", "-e", f"LAB_TOKEN={token}",
-        "-v", f"{home}:/home/jovyan", image)
+        *groups, "-v", f"{home}:/home/jovyan", image)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_for_server(url, token)
@@ -108,7 +114,7 @@ def test_the_image_starts_on_an_empty_home_hands_out_the_notebooks_once_and_runs
     edited, deleted = home / "notebooks" / LESSON.name, home / "notebooks" / NOTEBOOKS[0].name
     edited.write_text("the student's own version", encoding="utf-8")
     deleted.unlink()
-    run("docker", "run", "--rm", "--network", "none", "-v", f"{home}:/home/jovyan", image, "true")
+    run("docker", "run", "--rm", "--network", "none", *groups, "-v", f"{home}:/home/jovyan", image, "true")
     assert edited.read_text(encoding="utf-8") == "the student's own version"
     assert not deleted.exists()
 

@@ -5,11 +5,13 @@ deployment's values merged over them. These tests do the same merge and the same
 """
 
 import copy
+from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 import pytest
 import yaml
 from conftest import ROOT
+from traitlets.config.loader import PyFileConfigLoader
 
 CHART = ROOT / "classroom" / "z2jh"
 VALUES = ROOT / "classroom" / "z2jh-values.yaml"
@@ -50,18 +52,34 @@ def test_the_schema_check_catches_a_misspelt_key(values):
     assert any("homeMountpath" in error for error in errors(values))
 
 
-def test_the_values_match_the_one_machine_classroom(values):
-    """The same limits, threads, handout and culling as make classroom's defaults."""
-    config = (ROOT / "classroom" / "jupyterhub_config.py").read_text(encoding="utf-8")
-    user = values["singleuser"]
-    assert user["cmd"] == "jupyterhub-singleuser" and '["jupyterhub-singleuser"]' in config
-    assert user["extraEnv"]["OMP_NUM_THREADS"] == str(user["cpu"]["limit"]) == "1"
-    assert 'env("CLASSROOM_CPUS", "1")' in config and 'env("CLASSROOM_MEMORY", "1G")' in config
-    assert user["memory"]["limit"] == "1G"
+@pytest.fixture
+def classroom_config(tmp_path, monkeypatch):
+    """make classroom's config as JupyterHub loads it, with its defaults (no Docker asked)."""
+    for name in ("CLASSROOM_REPO", "CLASSROOM_BRANCH", "CLASSROOM_CPUS", "CLASSROOM_MEMORY", "CLASSROOM_ROSTER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CLASSROOM_BRIDGE", "172.17.0.1")
+    monkeypatch.setenv("CLASSROOM_STATE", str(tmp_path))
+    return PyFileConfigLoader("jupyterhub_config.py", str(ROOT / "classroom")).load_config()
+
+
+def test_the_values_match_the_one_machine_classroom(values, classroom_config):
+    """The same command, limits, threads, home, handout, culling and class as make classroom's defaults."""
+    user, config = values["singleuser"], classroom_config
+    assert [user["cmd"]] == config.DockerSpawner.cmd == ["jupyterhub-singleuser"]
+    assert user["memory"]["limit"] == config.DockerSpawner.mem_limit == "1G"
+    assert user["cpu"]["limit"] == config.DockerSpawner.cpu_limit == 1
+    environment = config.DockerSpawner.environment
+    for name in ("OMP_NUM_THREADS", "MXNET_USE_OPERATOR_TUNING", "NOTEBOOKS_HANDOUT"):
+        assert user["extraEnv"][name] == environment[name], name
     assert user["storage"]["homeMountPath"] == "/home/jovyan"
-    assert user["defaultUrl"].startswith("/git-pull?") and "targetpath=mxnet-linreg" in user["defaultUrl"]
+    assert "/home/jovyan" in config.DockerSpawner.volumes.values()
+    link, ours = (parse_qs(urlsplit(url).query) for url in (user["defaultUrl"], config.Spawner.default_url))
+    assert user["defaultUrl"].startswith("/git-pull?") and config.Spawner.default_url.startswith("/git-pull?")
+    assert {k: v for k, v in link.items() if k != "repo"} == {k: v for k, v in ours.items() if k != "repo"}
     starter = (ROOT / "tools" / "classroom.sh").read_text(encoding="utf-8")
     assert values["cull"]["timeout"] == 3600 and "idle=${CLASSROOM_IDLE_TIMEOUT:-3600}" in starter
-    assert values["hub"]["config"]["JupyterHub"]["authenticator_class"] == "shared-password"
-    roster = [line for line in (ROOT / "classroom" / "roster.txt").read_text().splitlines() if not line.startswith("#")]
-    assert values["hub"]["config"]["Authenticator"]["allowed_users"] == roster
+    hub = values["hub"]["config"]
+    assert hub["JupyterHub"]["authenticator_class"] == config.JupyterHub.authenticator_class == "shared-password"
+    assert set(hub["Authenticator"]["admin_users"]) == config.Authenticator.admin_users == {"teacher"}
+    assert set(hub["Authenticator"]["allowed_users"]) | {"teacher"} == config.Authenticator.allowed_users
+    assert hub["Authenticator"]["allow_existing_users"] is config.Authenticator.allow_existing_users is False
