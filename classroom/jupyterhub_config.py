@@ -96,13 +96,16 @@ c.DockerSpawner.environment = {
 # A student's server opens on nbgitpuller's link: the first time it clones the course into
 # ~/mxnet-linreg, later it merges the teacher's new commits and keeps what the student changed
 # (nbgitpuller's rules). By default the course is the branch main of this project's own git
-# repository; set CLASSROOM_REPO to a URL (https://github.com/you/course) to hand out another.
+# repository; set CLASSROOM_REPO to another folder, or to a URL the containers can clone with no
+# login (https://github.com/you/course; never one holding a token: every student's link shows it).
 # A repository on this machine is never mounted itself (its folder may hold the state folder's
 # passwords): tools/classroom.sh keeps a copy of the one branch, state/course.git, fetching your
 # commits every 10 s, and the containers see that copy, read-only, at /srv/course.
 repo = env("CLASSROOM_REPO", str(here.parent))
 branch = env("CLASSROOM_BRANCH", "main")
 if Path(repo).is_dir():  # a folder on this machine
+    if not (state / "course.git" / "HEAD").exists():
+        raise SystemExit(f"no copy of the course in {state / 'course.git'}: start the hub with make classroom")
     # (The image's git config names /srv/course safe: it belongs to another user than the student.)
     c.DockerSpawner.volumes[str(state / "course.git")] = {"bind": "/srv/course", "mode": "ro"}
     repo = "file:///srv/course"

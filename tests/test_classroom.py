@@ -29,10 +29,12 @@ pytestmark = [pytest.mark.classroom, pytest.mark.timeout(900)]
 IMAGE = os.environ.get("IMAGE", "mxnet-linreg")
 STUDENTS = int(os.environ.get("STUDENTS", "30"))
 HUB_VENV = ROOT / "classroom" / ".venv"
+HUB_RUNNING = re.compile(r"\[I [0-9 :.-]+ JupyterHub app:[0-9]+\] JupyterHub is now running, internal Hub API at")
 
 
 def ports() -> int:
-    """A port p with p, p+1 and p+81 free on 127.0.0.1 (the class, the proxy's API, the hub's API)."""
+    """A port p with p and p+1 free on 127.0.0.1 (the class, the proxy's API) and p+81 free (the hub's
+    API, which listens on the Docker bridge's address: checked there by make classroom)."""
     for _ in range(50):
         port = free_port()
         if port + 81 < 65536 and all(is_free(p) for p in (port + 1, port + 81)):
@@ -112,8 +114,8 @@ class Classroom:
         return run("docker", "ps", "-aq", "--filter", f"label=mxnet-linreg.classroom={self.prefix}").stdout.split()
 
     def hub_starts(self) -> int:
-        """How many times the hub has answered since make classroom started."""
-        return sum("JupyterHub is now running" in line for line in self.output)
+        """How many times the hub has answered since make classroom started (its own log line)."""
+        return sum(bool(HUB_RUNNING.match(line)) for line in self.output)
 
     def wait_for_hub_start(self, count: int, within: float) -> None:
         deadline = time.monotonic() + within
@@ -122,13 +124,17 @@ class Classroom:
             time.sleep(0.5)
 
     def processes(self) -> list[psutil.Process]:
-        """The hub (running in the state folder), the proxy and the culler (naming the hub's API port)."""
+        """What make classroom started: its session's processes (the hub, the proxy, the culler, the
+        log's tail), anything running in the state folder or naming it (the course's copy, in a
+        session of its own) or naming the hub's API port."""
         found = []
         for process in psutil.process_iter():
             try:
-                if process.cwd() == str(self.state) or any(f":{self.port + 81}/" in part for part in process.cmdline()):
+                command = " ".join(process.cmdline())
+                if (os.getsid(process.pid) == self.process.pid or process.cwd() == str(self.state)
+                        or str(self.state) in command or f":{self.port + 81}/" in command):
                     found.append(process)
-            except psutil.Error:
+            except (psutil.Error, OSError):  # gone meanwhile
                 pass
         return found
 

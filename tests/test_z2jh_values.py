@@ -59,6 +59,8 @@ def classroom_config(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CLASSROOM_BRIDGE", "172.17.0.1")
     monkeypatch.setenv("CLASSROOM_STATE", str(tmp_path))
+    (tmp_path / "course.git").mkdir()  # the course's copy, which make classroom makes first
+    (tmp_path / "course.git" / "HEAD").write_text("ref: refs/heads/main\n")
     return PyFileConfigLoader("jupyterhub_config.py", str(ROOT / "classroom")).load_config()
 
 

@@ -3,8 +3,8 @@
 # - Checks Docker, the image, the course's repository and branch, and the three ports first.
 # - Makes the class password, the admin password and the tokens once, in classroom/state/secrets
 #   (readable by this user only).
-# - A course on this machine is handed out from a copy of its one branch (state/course.git),
-#   which fetches the teacher's commits every 10 s.
+# - A course on this machine is handed out from a copy of its one branch (state/course.git,
+#   tools/course-copy.sh), which fetches the teacher's commits every 10 s.
 # - Starts configurable-http-proxy, then the hub, then jupyterhub-idle-culler (CLASSROOM_IDLE_TIMEOUT,
 #   default 3600 s), and prints the address and the logins once the hub answers (within 30 s). The
 #   log of all of them follows.
@@ -21,12 +21,16 @@ venv=$(cd "$venv" && pwd)
 here=$(cd "$(dirname "$0")/../classroom" && pwd)
 repo=${CLASSROOM_REPO:-$(dirname "$here")}
 branch=${CLASSROOM_BRANCH:-main}
+[ ! -d "$repo" ] || repo=$(cd "$repo" && pwd)  # the hub runs in the state folder: paths must be absolute
+[ -z "${CLASSROOM_ROSTER:-}" ] || export CLASSROOM_ROSTER="$(cd "$(dirname "$CLASSROOM_ROSTER")" && pwd)/$(basename "$CLASSROOM_ROSTER")"
 
 command -v docker >/dev/null 2>&1 || fail "no docker command: install Docker (README: Teaching a class)."
 docker info >/dev/null 2>&1 || fail "docker cannot reach its daemon: start Docker (or run as a user in the docker group)."
 docker image inspect "$image" >/dev/null 2>&1 || fail "no image $image yet: run make image first."
-bridge=$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}' 2>/dev/null) ||
-  fail "Docker has no network named bridge, which the students' containers use (README: Teaching a class)."
+bridge=$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}' 2>/dev/null) && [ -n "$bridge" ] ||
+  fail "Docker has no network named bridge with a gateway, which the students' containers use (README: Teaching a class)."
+"$venv/bin/python" -c "import socket; socket.create_server(('$bridge', 0)).close()" 2>/dev/null ||
+  fail "the Docker bridge's address $bridge is not on this machine (rootless Docker, Docker Desktop or a remote DOCKER_HOST): make classroom needs Docker Engine on this Linux machine."
 case $port in ''|*[!0-9]*) fail "CLASSROOM_PORT=$port is not a port number." ;; esac
 for address in "127.0.0.1 $port" "127.0.0.1 $((port + 1))" "$bridge $((port + 81))"; do
   set -- $address
@@ -34,7 +38,7 @@ for address in "127.0.0.1 $port" "127.0.0.1 $((port + 1))" "$bridge $((port + 81
     fail "port $2 on $1 is taken (the class uses $port, $((port + 1)) and $((port + 81))). Pick others: make classroom CLASSROOM_PORT=$((port + 100))"
 done
 command -v git >/dev/null 2>&1 || fail "no git command, which hands out the course: install git."
-GIT_TERMINAL_PROMPT=0 timeout 60 git ls-remote --exit-code --heads "$repo" "$branch" >/dev/null 2>&1 ||
+GIT_TERMINAL_PROMPT=0 timeout 60 git ls-remote --exit-code "$repo" "refs/heads/$branch" >/dev/null 2>&1 ||
   fail "no branch $branch in the course's repository $repo (or it did not answer within 60 s): set CLASSROOM_REPO and CLASSROOM_BRANCH."
 
 export IMAGE="$image" CLASSROOM_PORT="$port" CLASSROOM_PROXY_API_PORT=$((port + 1)) CLASSROOM_API_PORT=$((port + 81))
@@ -42,6 +46,7 @@ export CLASSROOM_STATE="${CLASSROOM_STATE:-$here/state}" CLASSROOM_BRIDGE="$brid
 prefix=${CLASSROOM_PREFIX:-mxnet-linreg-class}
 mkdir -p "$CLASSROOM_STATE"
 chmod 700 "$CLASSROOM_STATE"
+CLASSROOM_STATE=$(cd "$CLASSROOM_STATE" && pwd)
 secrets="$CLASSROOM_STATE/secrets"
 random() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 (umask 077 && touch "$secrets")
@@ -60,7 +65,8 @@ hub= proxy= culler= follow= syncer=
 stop() {
   trap '' INT HUP TERM
   trap - EXIT
-  for pid in $hub $culler $syncer $follow; do kill "$pid" 2>/dev/null || true; done
+  for pid in $hub $culler $follow; do kill "$pid" 2>/dev/null || true; done
+  [ -z "$syncer" ] || kill -- "-$syncer" 2>/dev/null || true  # the copy's loop and its git, a group of their own
   [ -z "$hub" ] || wait "$hub" 2>/dev/null || true
   [ -z "$proxy" ] || kill "$proxy" 2>/dev/null || true
   left=$(docker ps -aq --filter "label=mxnet-linreg.classroom=$prefix")
@@ -75,21 +81,12 @@ trap 'exit 143' TERM
 
 if [ -d "$repo" ]; then
   # The containers see only this copy of the one branch, never the teacher's folder itself.
+  copy="$(dirname "$here")/tools/course-copy.sh"
   course="$CLASSROOM_STATE/course.git"
-  [ -d "$course" ] || (umask 022 && git init --quiet --bare "$course")
-  fetch() {
-    (umask 022 && timeout 60 git --git-dir="$course" fetch --quiet --no-tags "$repo" "+refs/heads/$branch:refs/heads/$branch" &&
-      git --git-dir="$course" symbolic-ref HEAD "refs/heads/$branch")
-  }
-  fetch || fail "could not copy the branch $branch of $repo into $course."
-  (
-    trap 'kill $pause 2>/dev/null; exit 0' TERM
-    while :; do
-      sleep 10 & pause=$!
-      wait "$pause"
-      fetch || echo "warning: could not fetch the branch $branch of $repo into $course; trying again in 10 s."
-    done
-  ) >>"$log" 2>&1 &
+  "$copy" "$repo" "$branch" "$course" || fail "could not copy the branch $branch of $repo into $course."
+  setsid sh -c 'while sleep 10; do "$0" "$1" "$2" "$3" ||
+    echo "warning: could not fetch the branch $2 of $1 into $3; trying again in 10 s."; done' \
+    "$copy" "$repo" "$branch" "$course" >>"$log" 2>&1 &
   syncer=$!
 fi
 
@@ -106,11 +103,13 @@ while :; do
   hub=$!
   echo "$hub" > "$CLASSROOM_STATE/hub.pid"
   waited=0
-  until [ "$(grep -c "JupyterHub is now running" "$log")" -gt "$started" ]; do
+  # The hub's own line (a user name in the log could not hold all of it: longer ones are cut).
+  until [ "$(grep -cE '^\[I [0-9 :.-]+ JupyterHub app:[0-9]+] JupyterHub is now running, internal Hub API at' "$log")" -gt "$started" ]; do
     if ! kill -0 "$hub" 2>/dev/null || [ "$waited" -ge 60 ]; then
       [ "$started" -gt 0 ] || fail "the hub stopped, or did not answer within 30 s (its log is above, and in $log)."
       kill "$hub" 2>/dev/null || true
       wait "$hub" 2>/dev/null || true
+      rm -f "$CLASSROOM_STATE/hub.pid"
       echo "error: the hub did not start again (its log is above). Trying again in 10 s; the students' servers keep running. Fix the config, or press Ctrl-C to end the class." >&2
       sleep 10
       continue 2
@@ -138,6 +137,7 @@ END
   started=$((started + 1))
   status=0
   wait "$hub" || status=$?
+  rm -f "$CLASSROOM_STATE/hub.pid"
   echo "The hub stopped (exit status $status); starting it again. The students' servers keep running." >&2
   sleep 1
 done
