@@ -3,7 +3,8 @@
 Each student, in a thread of their own, does what a student's browser does, through the real
 hub, proxy and spawner:
 1. logs in: asks the hub's REST API for a token with the class password;
-2. starts their server and waits until the hub reports it ready;
+2. starts their server and waits on the hub's progress events until it is ready (what the
+   hub's spawn-pending page listens to);
 3. follows their server's start page to the nbgitpuller link and runs the pull it names
    (the call that the link's page makes), which clones or merges the course;
 4. opens lesson 02 from their copy and runs its code cells top to bottom in a kernel over the
@@ -89,15 +90,26 @@ class Student:
         return reply.json()["servers"].get("")
 
     def start(self) -> None:
-        """Start the server (if it is not running) and wait until the hub says it is ready."""
+        """Start the server (if it is not running) and wait until the hub says it is ready, as the
+        hub's spawn-pending page does: on the hub's progress event stream, which ends with the
+        server ready or failed."""
         reply = self.api("POST", f"/users/{self.name}/server")
         if reply.status_code not in (201, 202, 400):  # 400: it is already running
             raise RuntimeError(f"{self.name}: the hub refused to start the server: {reply.status_code} {reply.text}")
         deadline = time.monotonic() + TIMEOUT
-        while not (self.server() or {}).get("ready"):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.name}: the server was not ready within {TIMEOUT} s")
-            time.sleep(0.5)
+        with self.session.get(f"{self.hub}/hub/api/users/{self.name}/server/progress", stream=True,
+                              timeout=TIMEOUT) as events:
+            events.raise_for_status()
+            for line in events.iter_lines(decode_unicode=True):  # the hub sends a blank line every few s
+                if line.startswith("data:"):
+                    event = json.loads(line[5:])
+                    if event.get("ready"):
+                        return
+                    if event.get("failed"):
+                        raise RuntimeError(f"{self.name}: the server did not start: {event.get('message')}")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{self.name}: the server was not ready within {TIMEOUT} s")
+        raise RuntimeError(f"{self.name}: the hub's progress events ended before the server was ready")
 
     def stop(self) -> None:
         """Stop the server and wait until the hub has stopped it."""
