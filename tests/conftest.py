@@ -80,6 +80,11 @@ def run(*command, timeout=600, **kwargs) -> subprocess.CompletedProcess:
     return result
 
 
+def git(folder, *args: str) -> str:
+    """git in a folder, as a teacher with a name and an address; its output."""
+    return run("git", "-c", "user.name=Teacher", "-c", "user.email=teacher@example.org", *args, cwd=folder).stdout
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium through Playwright, started without any background networking."""

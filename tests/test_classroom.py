@@ -22,7 +22,7 @@ import psutil
 import pytest
 import requests
 from classroom_load import LESSON, Student, report, run_class
-from conftest import ROOT, free_port, interrupt, need, run
+from conftest import ROOT, free_port, git, interrupt, need, run
 
 pytestmark = [pytest.mark.classroom, pytest.mark.timeout(900)]
 
@@ -60,10 +60,6 @@ def course_repository(folder: Path) -> Path:
     git(folder, "commit", "--quiet", "-m", "The course")
     git(folder, "branch", "solutions")  # a branch the students must not see
     return folder
-
-
-def git(folder: Path, *args: str) -> str:
-    return run("git", "-c", "user.name=Teacher", "-c", "user.email=teacher@example.org", *args, cwd=folder).stdout
 
 
 class Classroom:
@@ -256,8 +252,7 @@ def test_a_teachers_update_merges_and_keeps_the_students_edit(classroom):
     git(classroom.course, "add", ".")
     git(classroom.course, "commit", "--quiet", "-m", "Add errata")
     committed, deadline = time.monotonic(), time.monotonic() + 30
-    mirror = ["git", "--git-dir", str(classroom.state / "course.git"), "rev-parse", "main"]
-    while run(*mirror).stdout != git(classroom.course, "rev-parse", "main"):
+    while git(classroom.state / "course.git", "rev-parse", "main") != git(classroom.course, "rev-parse", "main"):
         assert time.monotonic() < deadline, "the teacher's commit did not reach the class's copy within 30 s"
         time.sleep(0.5)
     print(f"\nthe teacher's commit reached the class's copy after {time.monotonic() - committed:.1f} s")

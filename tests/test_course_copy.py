@@ -4,60 +4,62 @@ containers holds the one branch handed out, and nothing a student could read of 
 import subprocess
 from pathlib import Path
 
-from conftest import ROOT
+import pytest
+from conftest import ROOT, git, run
 
 COPY = ROOT / "tools" / "course-copy.sh"
 
 
-def git(*args: str, cwd: Path | None = None) -> str:
-    command = ["git", "-c", "user.name=Teacher", "-c", "user.email=teacher@example.org", *args]
-    return subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
-
-
 def commit(repo: Path, name: str, text: str) -> str:
     (repo / name).write_text(text, encoding="utf-8")
-    git("add", name, cwd=repo)
-    git("commit", "--quiet", "-m", name, cwd=repo)
-    return git("rev-parse", "HEAD", cwd=repo)
+    git(repo, "add", name)
+    git(repo, "commit", "--quiet", "-m", name)
+    return git(repo, "rev-parse", "HEAD").strip()
 
 
 def copy(repo: Path, branch: str, course: Path) -> None:
-    subprocess.run([str(COPY), str(repo), branch, str(course)], check=True, timeout=60)
+    run(str(COPY), str(repo), branch, str(course), timeout=60)
+
+
+def branches(course: Path) -> list[str]:
+    return git(course, "for-each-ref", "--format=%(refname)").split()
 
 
 def readable(course: Path, sha: str) -> bool:
     return subprocess.run(["git", "--git-dir", str(course), "cat-file", "-e", sha], capture_output=True).returncode == 0
 
 
-def test_the_copy_holds_only_the_branch_handed_out(tmp_path):
-    repo, course = tmp_path / "repo", tmp_path / "course.git"
+@pytest.fixture
+def course(tmp_path):
+    """A course's repository with a lesson on main and the answers on the branch solutions; the
+    folder its copy goes to; and the two commits."""
+    repo = tmp_path / "repo"
     repo.mkdir()
-    git("init", "--quiet", "--initial-branch=main", cwd=repo)
+    git(repo, "init", "--quiet", "--initial-branch=main")
     lesson = commit(repo, "lesson.md", "第一课\n")
-    git("checkout", "--quiet", "-b", "solutions", cwd=repo)
+    git(repo, "checkout", "--quiet", "-b", "solutions")
     answers = commit(repo, "answers.md", "答案\n")
-    git("checkout", "--quiet", "main", cwd=repo)
-    copy(repo, "main", course)
-    assert git("--git-dir", str(course), "for-each-ref", "--format=%(refname)") == "refs/heads/main"
-    assert readable(course, lesson) and not readable(course, answers)
+    git(repo, "checkout", "--quiet", "main")
+    return repo, tmp_path / "course.git", lesson, answers
 
 
-def test_a_branch_handed_out_before_or_a_rewritten_commit_is_pruned_from_the_copy(tmp_path):
-    repo, course = tmp_path / "repo", tmp_path / "course.git"
-    repo.mkdir()
-    git("init", "--quiet", "--initial-branch=main", cwd=repo)
-    commit(repo, "lesson.md", "第一课\n")
-    git("checkout", "--quiet", "-b", "solutions", cwd=repo)
-    answers = commit(repo, "answers.md", "答案\n")
-    copy(repo, "solutions", course)
-    assert readable(course, answers)
-    copy(repo, "main", course)  # the teacher hands out main instead
-    assert git("--git-dir", str(course), "for-each-ref", "--format=%(refname)") == "refs/heads/main"
-    assert not readable(course, answers)
-    git("checkout", "--quiet", "main", cwd=repo)
+def test_the_copy_holds_only_the_branch_handed_out(course):
+    repo, copied, lesson, answers = course
+    copy(repo, "main", copied)
+    assert branches(copied) == ["refs/heads/main"]
+    assert readable(copied, lesson) and not readable(copied, answers)
+
+
+def test_a_branch_handed_out_before_or_a_rewritten_commit_is_pruned_from_the_copy(course):
+    repo, copied, _, answers = course
+    copy(repo, "solutions", copied)
+    assert readable(copied, answers)
+    copy(repo, "main", copied)  # the teacher hands out main instead
+    assert branches(copied) == ["refs/heads/main"]
+    assert not readable(copied, answers)
     draft = commit(repo, "lesson2.md", "草稿\n")
-    copy(repo, "main", course)
-    git("commit", "--quiet", "--amend", "-m", "lesson 2, corrected", cwd=repo)
-    copy(repo, "main", course)  # the teacher rewrote the commit the class had
-    assert git("--git-dir", str(course), "rev-parse", "main") == git("rev-parse", "main", cwd=repo)
-    assert not readable(course, draft)
+    copy(repo, "main", copied)
+    git(repo, "commit", "--quiet", "--amend", "-m", "lesson 2, corrected")
+    copy(repo, "main", copied)  # the teacher rewrote the commit the class had
+    assert git(copied, "rev-parse", "main") == git(repo, "rev-parse", "main")
+    assert not readable(copied, draft)

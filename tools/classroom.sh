@@ -98,33 +98,29 @@ tail -n +1 -f "$log" &
 follow=$!
 
 started=0  # how many times the hub has answered
+# Whether the hub has answered once more, within 30 s and while it runs. Its own log line: a user
+# name in the log could not hold all of it (longer ones are cut).
+answers() {
+  waited=0
+  until [ "$(grep -cE '^\[I [0-9 :.-]+ JupyterHub app:[0-9]+] JupyterHub is now running, internal Hub API at' "$log")" -gt "$started" ]; do
+    kill -0 "$hub" 2>/dev/null && [ "$waited" -lt 60 ] || return 1
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+}
 while :; do
   (cd "$CLASSROOM_STATE" && exec "$venv/bin/jupyterhub" -f "$here/jupyterhub_config.py") >>"$log" 2>&1 &
   hub=$!
   echo "$hub" > "$CLASSROOM_STATE/hub.pid"
-  waited=0
-  # The hub's own line (a user name in the log could not hold all of it: longer ones are cut).
-  until [ "$(grep -cE '^\[I [0-9 :.-]+ JupyterHub app:[0-9]+] JupyterHub is now running, internal Hub API at' "$log")" -gt "$started" ]; do
-    if ! kill -0 "$hub" 2>/dev/null || [ "$waited" -ge 60 ]; then
-      [ "$started" -gt 0 ] || fail "the hub stopped, or did not answer within 30 s (its log is above, and in $log)."
-      kill "$hub" 2>/dev/null || true
-      wait "$hub" 2>/dev/null || true
-      rm -f "$CLASSROOM_STATE/hub.pid"
-      echo "error: the hub did not start again (its log is above). Trying again in 10 s; the students' servers keep running. Fix the config, or press Ctrl-C to end the class." >&2
-      sleep 10
-      continue 2
-    fi
-    sleep 0.5
-    waited=$((waited + 1))
-  done
-  if [ "$started" = 0 ]; then
-    # The culler asks the hub at once, so it starts once the hub answers; later it outlives restarts.
-    idle=${CLASSROOM_IDLE_TIMEOUT:-3600}
-    JUPYTERHUB_API_TOKEN=$CLASSROOM_CULLER_TOKEN "$venv/bin/python" -m jupyterhub_idle_culler \
-      --url="http://$bridge:$CLASSROOM_API_PORT/hub/api" --timeout="$idle" \
-      --cull-every=$((idle / 6 > 5 ? idle / 6 : 5)) >>"$log" 2>&1 &
-    culler=$!
-    cat <<END
+  if answers; then
+    if [ "$started" = 0 ]; then
+      # The culler asks the hub at once, so it starts once the hub answers; later it outlives restarts.
+      idle=${CLASSROOM_IDLE_TIMEOUT:-3600}
+      JUPYTERHUB_API_TOKEN=$CLASSROOM_CULLER_TOKEN "$venv/bin/python" -m jupyterhub_idle_culler \
+        --url="http://$bridge:$CLASSROOM_API_PORT/hub/api" --timeout="$idle" \
+        --cull-every=$((idle / 6 > 5 ? idle / 6 : 5)) >>"$log" 2>&1 &
+      culler=$!
+      cat <<END
 JupyterHub for the class: http://127.0.0.1:$port   (this machine only: see README, Teaching a class)
   students: a name from the roster, password $CLASSROOM_PASSWORD
   teacher:  teacher, password $CLASSROOM_ADMIN_PASSWORD   (admin page: http://127.0.0.1:$port/hub/admin)
@@ -133,11 +129,19 @@ JupyterHub for the class: http://127.0.0.1:$port   (this machine only: see READM
   restart the hub (after changing the config or the roster): kill \$(cat $CLASSROOM_STATE/hub.pid)
   stop the class: Ctrl-C (a student's edits not yet saved are lost: ask them to save first)
 END
+    fi
+    started=$((started + 1))
+    status=0
+    wait "$hub" || status=$?
+    echo "The hub stopped (exit status $status); starting it again. The students' servers keep running." >&2
+    pause=1
+  else
+    [ "$started" -gt 0 ] || fail "the hub stopped, or did not answer within 30 s (its log is above, and in $log)."
+    kill "$hub" 2>/dev/null || true
+    wait "$hub" 2>/dev/null || true
+    echo "error: the hub did not start again (its log is above). Trying again in 10 s; the students' servers keep running. Fix the config, or press Ctrl-C to end the class." >&2
+    pause=10
   fi
-  started=$((started + 1))
-  status=0
-  wait "$hub" || status=$?
   rm -f "$CLASSROOM_STATE/hub.pid"
-  echo "The hub stopped (exit status $status); starting it again. The students' servers keep running." >&2
-  sleep 1
+  sleep "$pause"
 done
