@@ -12,13 +12,16 @@ base=${1:-debian:bookworm-slim}
 fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 command -v docker >/dev/null 2>&1 || fail "no docker command. Install Docker (Docker Desktop, Podman with its docker alias, or apt-get install docker.io)."
-docker info >/dev/null 2>&1 || fail "docker cannot reach its daemon. Start Docker (or dockerd), then run make image again."
-docker image inspect "$base" >/dev/null 2>&1 && exit 0
+docker info >/dev/null ||
+  fail "docker cannot reach its daemon (docker info: exit status $?, its error above). Start Docker (or dockerd), then run make image again."
+docker image inspect "$base" >/dev/null 2>&1 && exit 0  # (not there yet: that is what the rest is for)
 echo "image: pulling $base"
-timeout 120 docker pull -q "$base" >/dev/null 2>&1 && exit 0
+pulled=$(timeout 120 docker pull -q "$base" 2>&1) && exit 0 || status=$?
+[ "$status" != 124 ] || pulled="no answer within 120 s"
+echo "image: cannot pull $base (docker pull: exit status $status${pulled:+: $(printf '%s' "$pulled" | tail -1)})"
 case $base in
   debian:bookworm*) ;;
-  *) fail "cannot pull $base, and only debian:bookworm can be built here from Debian's packages." ;;
+  *) fail "cannot pull $base (docker's error above), and only debian:bookworm can be built here from Debian's packages." ;;
 esac
 [ "$(id -u)" = 0 ] || fail "cannot pull $base (no Docker Hub?). Building a stand-in from Debian's packages needs root:
   sudo ci/base-image.sh $base   then make image again."

@@ -19,10 +19,10 @@ start)
   dockerd >"$log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 60); do
-    if docker info >/dev/null 2>&1; then echo "docker: dockerd started (pid $(cat "$pidfile"))"; exit 0; fi
+    if said=$(docker info 2>&1 >/dev/null); then echo "docker: dockerd started (pid $(cat "$pidfile"))"; exit 0; else status=$?; fi
     sleep 1
   done
-  echo "error: dockerd did not answer within 60 s; its log ($log) ends:" >&2
+  echo "error: dockerd did not answer within 60 s (docker info: exit status $status: $said); its log ($log) ends:" >&2
   tail -20 "$log" >&2
   exit 1 ;;
 stop)

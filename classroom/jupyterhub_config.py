@@ -3,7 +3,7 @@
 # `make classroom` starts it (tools/classroom.sh sets the CLASSROOM_* variables below and prints
 # the passwords); read this file top to bottom and change what your class needs.
 #
-# Versions: JupyterHub 5.5.0, DockerSpawner 14.0.0, jupyterhub-idle-culler 2.0.0
+# Versions: JupyterHub 5.5.0, DockerSpawner 14.0.0, jupyterhub-idle-culler 2.0.0, Supervisor 4.3.0
 # (classroom/requirements.txt), configurable-http-proxy 5.3.0 (classroom/package-lock.json); the
 # image holds jupyterhub-singleuser 5.5.0 and nbgitpuller 1.3.0 (requirements.txt).
 import math
@@ -19,7 +19,7 @@ prefix = env("CLASSROOM_PREFIX", "mxnet-linreg-class")  # names this hub's conta
 
 # --- Where the hub listens ----------------------------------------------------------------
 # Students and the teacher: http://127.0.0.1:8000 only, served by configurable-http-proxy, which
-# tools/classroom.sh starts beside the hub. Put TLS in front of it (nginx, caddy) or reach it
+# supervisord starts beside the hub (classroom/supervisord.conf). Put TLS in front of it (nginx, caddy) or reach it
 # through an SSH tunnel: ssh -L 8000:127.0.0.1:8000 this-machine
 c.JupyterHub.bind_url = f"http://127.0.0.1:{env('CLASSROOM_PORT', '8000')}"
 # The proxy runs on its own (as on Kubernetes), so restarting the hub (a changed config, a crash)
@@ -28,15 +28,21 @@ c.ConfigurableHTTPProxy.should_start = False
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env('CLASSROOM_PROXY_API_PORT', '8001')}"
 c.ConfigurableHTTPProxy.auth_token = env("CONFIGPROXY_AUTH_TOKEN")
 c.JupyterHub.cleanup_servers = False
+# The proxy keeps its routes in memory: after a restart it has none, and the hub adds them again when
+# it next checks them, every last_activity_interval (JupyterHub's default: 300 s; here 10 s).
+c.JupyterHub.last_activity_interval = 10
 # The hub's own API, which the students' servers call, listens on the Docker bridge's address
 # (tools/classroom.sh passes it; 172.17.0.1 unless Docker is configured otherwise): the containers
 # reach it, and it is not 0.0.0.0. Another machine reaches it only if it routes the bridge's
 # network through this one; a host firewall that drops the containers' packets to the host
 # (ufw, firewalld) keeps the servers from starting: allow docker0 to this port.
 bridge = env("CLASSROOM_BRIDGE")
-if not bridge:  # the hub started by hand, not by make classroom: ask Docker
+if not bridge:  # the hub started by hand, not by make classroom: ask Docker as make classroom does
     import docker
-    bridge = docker.from_env().networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
+    import sys
+    sys.path.insert(0, str(here))
+    from docker_bridge import gateway
+    bridge = gateway(docker.from_env().networks.get("bridge").attrs)
 c.JupyterHub.hub_bind_url = f"http://{bridge}:{env('CLASSROOM_API_PORT', '8081')}"
 c.DockerSpawner.network_name = "bridge"
 c.DockerSpawner.use_internal_ip = True  # the proxy reaches each container on the bridge
@@ -115,8 +121,8 @@ c.Spawner.default_url = "/git-pull?" + urlencode(pull)
 
 # --- Idle servers are stopped -------------------------------------------------------------------
 # jupyterhub-idle-culler stops a server nobody has used for an hour (CLASSROOM_IDLE_TIMEOUT, in
-# seconds); the student's volume stays. tools/classroom.sh runs it beside the hub, like the proxy,
-# so that a hub that crashes and restarts does not leave a second culler behind.
+# seconds); the student's volume stays. supervisord runs it beside the hub, like the proxy, so that a
+# hub that crashes and restarts does not leave a second culler behind.
 c.JupyterHub.services = [{"name": "idle-culler", "api_token": env("CLASSROOM_CULLER_TOKEN")}]
 c.JupyterHub.load_roles = [{
     "name": "idle-culler",

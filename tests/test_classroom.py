@@ -65,7 +65,7 @@ def course_repository(folder: Path) -> Path:
 class Classroom:
     """make classroom, started by the test: tools/classroom.sh in a process group of its own."""
 
-    def __init__(self, folder: Path, names: list[str], idle_timeout: int = 3600):
+    def __init__(self, folder: Path, names: list[str], idle_timeout: int = 3600, ignore_sigint: bool = False):
         self.folder, self.prefix = folder, f"mxnet-linreg-test-{uuid.uuid4().hex[:8]}"
         self.port = ports()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -77,9 +77,12 @@ class Classroom:
                            CLASSROOM_PREFIX=self.prefix, CLASSROOM_REPO=str(self.course),
                            CLASSROOM_IDLE_TIMEOUT=str(idle_timeout))
         self.started = time.monotonic()
+        # ignore_sigint: as a script started in the background by another (a non-interactive shell
+        # gives its background commands SIGINT ignored, which they then cannot trap).
         self.process = subprocess.Popen(
             [str(ROOT / "tools" / "classroom.sh"), str(HUB_VENV), IMAGE, str(self.port)], cwd=ROOT,
-            env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None)
         self.output: list[str] = []
         self.ready = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
@@ -105,6 +108,11 @@ class Classroom:
         (hub,) = [p for p in psutil.Process(self.process.pid).children(recursive=True)
                   if any(part.endswith("/jupyterhub") for part in p.cmdline()[:2])]
         return hub
+
+    def proxy_process(self) -> psutil.Process:
+        (proxy,) = [p for p in psutil.Process(self.process.pid).children(recursive=True)
+                    if any(part.endswith("configurable-http-proxy") for part in p.cmdline()[:2])]
+        return proxy
 
     def containers(self) -> list[str]:
         return run("docker", "ps", "-aq", "--filter", f"label=mxnet-linreg.classroom={self.prefix}").stdout.split()
@@ -161,7 +169,8 @@ def image():
 
 @pytest.fixture(scope="module")
 def classroom(image, tmp_path_factory):
-    names = [f"student{i:02d}" for i in range(1, STUDENTS + 1)] + ["intruder", "edits", "crashes", "outlives", "retries"]
+    names = [f"student{i:02d}" for i in range(1, STUDENTS + 1)] + ["intruder", "edits", "crashes", "outlives", "retries",
+                                                                   "reconnects"]
     room = Classroom(tmp_path_factory.mktemp("classroom"), names)
     yield room
     room.stop()
@@ -173,13 +182,13 @@ def test_make_classroom_answers_within_10_s(classroom):
     assert requests.get(f"{classroom.url}/hub/api/", timeout=10).status_code == 200
 
 
-@pytest.mark.parametrize("fault, expected", [
-    ("no daemon", "error: docker cannot reach its daemon"),
-    ("no image", "error: no image mxnet-linreg-none yet: run make image first."),
-    ("port taken", "is taken (the class uses"),
-    ("no branch", "error: no branch no-such-branch in the course's repository"),
+@pytest.mark.parametrize("fault, expected, tools_own", [
+    ("no daemon", "error: docker cannot reach its daemon (docker info: exit status 1", "Cannot connect to the Docker daemon"),
+    ("no image", "error: no image mxnet-linreg-none yet (docker image inspect: exit status 1", "No such image"),
+    ("port taken", "is taken (the class uses", "Address already in use"),
+    ("no branch", "error: no branch no-such-branch in the course's repository", "(git ls-remote: exit status 2;"),
 ])
-def test_make_classroom_says_what_is_wrong_and_starts_nothing(image, tmp_path, fault, expected):
+def test_make_classroom_says_what_is_wrong_and_starts_nothing(image, tmp_path, fault, expected, tools_own):
     port = ports()
     environment = dict(os.environ, CLASSROOM_STATE=str(tmp_path / "state"))
     if fault == "no daemon":
@@ -192,7 +201,86 @@ def test_make_classroom_says_what_is_wrong_and_starts_nothing(image, tmp_path, f
         result = subprocess.run([str(ROOT / "tools" / "classroom.sh"), str(HUB_VENV),
                                  "mxnet-linreg-none" if fault == "no image" else image, str(port)],
                                 env=environment, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1 and expected in result.stderr, result.stderr
+    assert result.returncode == 1 and expected in result.stderr and tools_own in result.stderr, result.stderr
+    assert not (tmp_path / "state").exists(), "nothing may be written before the checks pass"
+
+
+class FirstBootDocker:
+    """A Docker daemon as it answers after its first start on a machine (moby/moby#26799): the bridge
+    network without a gateway. A proxy to the real daemon's socket that rewrites that one answer, naming
+    an interface that does not exist here, so neither way of finding the gateway works."""
+
+    def __init__(self, socket_path: Path, interface: str = "mxnet-none0"):
+        import http.client
+        import http.server
+        import json
+        import socketserver
+
+        class Upstream(http.client.HTTPConnection):
+            def connect(self):
+                self.sock = socket.socket(socket.AF_UNIX)
+                self.sock.connect("/var/run/docker.sock")
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                upstream = Upstream("docker")
+                upstream.request(self.command, self.path, body or None,
+                                 {k: v for k, v in self.headers.items() if k.lower() != "connection"})
+                reply = upstream.getresponse()
+                data = reply.read()
+                if re.fullmatch(r"(/v[0-9.]+)?/networks/bridge", self.path.split("?")[0]):
+                    network = json.loads(data)
+                    for config in network["IPAM"]["Config"]:
+                        config.pop("Gateway", None)
+                    network["Options"]["com.docker.network.bridge.name"] = interface
+                    data = json.dumps(network).encode()
+                self.send_response(reply.status)
+                for key, value in reply.getheaders():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_HEAD = do_POST = forward
+
+            def address_string(self):
+                return "docker-client"
+
+            def log_message(self, *args):
+                pass
+
+        class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+            daemon_threads = True
+
+        self.server = Server(str(socket_path), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"unix://{socket_path}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_make_classroom_finds_the_bridge_on_a_daemons_first_boot_or_says_what_docker_answered(image, tmp_path):
+    """On a daemon's first start Docker leaves the bridge's gateway out of its answer; make classroom
+    then takes the bridge interface's address (classroom/docker_bridge.py, and tests/test_docker_bridge.py
+    for that). Where that fails too, it says so with what Docker answered, and starts nothing."""
+    docker = FirstBootDocker(tmp_path / "docker.sock")
+    try:
+        result = subprocess.run([str(ROOT / "tools" / "classroom.sh"), str(HUB_VENV), image, str(ports())],
+                                env=dict(os.environ, CLASSROOM_STATE=str(tmp_path / "state"), DOCKER_HOST=docker.url),
+                                capture_output=True, text=True, timeout=60)
+    finally:
+        docker.close()
+    assert result.returncode == 1, result.stderr
+    assert "Docker's bridge network has no gateway (IPAM Config: [{\"Subnet\": " in result.stderr, result.stderr
+    assert "its interface mxnet-none0 has no IPv4 address here: [Errno 19] No such device" in result.stderr
+    assert "error: no address for Docker's bridge network (classroom/docker_bridge.py: exit status 1" in result.stderr
     assert not (tmp_path / "state").exists(), "nothing may be written before the checks pass"
 
 
@@ -308,22 +396,24 @@ def test_the_hub_restarted_mid_class_leaves_running_servers_serving(classroom):
 
 
 def test_a_hub_that_cannot_start_again_is_retried_and_the_class_goes_on(classroom):
-    """A hub that fails to start again (here: its API port taken) does not end the class: make
-    classroom says so and tries again every 10 s, and the students' containers keep running."""
+    """A hub that fails to start again (here: its API port taken) does not end the class: supervisord
+    says so and tries again, and the students' containers keep running."""
     student = classroom.student("retries")
     student.start()
     student.pull()
     starts, hub = classroom.hub_starts(), classroom.hub_process()
-    bridge = run("docker", "network", "inspect", "bridge", "-f", "{{(index .IPAM.Config 0).Gateway}}").stdout.strip()
+    bridge = run(str(HUB_VENV / "bin" / "python"), str(ROOT / "classroom" / "docker_bridge.py")).stdout.strip()
+    failed = re.compile(r".* (INFO|WARN) exited: hub \(exit status [1-9][0-9]*; not expected\)")
+    before = sum(bool(failed.match(line)) for line in classroom.output)
     with socket.socket() as squatter:
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         hub.send_signal(signal.SIGKILL)
         hub.wait(10)
-        squatter.bind((bridge, classroom.port + 81))  # before make classroom starts the hub again (1 s)
+        squatter.bind((bridge, classroom.port + 81))  # before supervisord starts the hub again (1 s)
         squatter.listen()
         deadline = time.monotonic() + 60
-        while not any("the hub did not start again" in line for line in classroom.output):
-            assert time.monotonic() < deadline, "make classroom did not report the failed start within 60 s"
+        while sum(bool(failed.match(line)) for line in classroom.output) == before:
+            assert time.monotonic() < deadline, "supervisord did not report the failed start within 60 s"
             assert classroom.process.poll() is None, "make classroom ended the class"
             time.sleep(0.5)
         assert classroom.process.poll() is None, "make classroom ended the class"
@@ -331,6 +421,45 @@ def test_a_hub_that_cannot_start_again_is_retried_and_the_class_goes_on(classroo
     classroom.wait_for_hub_start(starts + 1, within=60)
     assert (student.server() or {}).get("ready") is True
     assert student.contents(LESSON)["type"] == "notebook"
+
+
+def test_the_proxy_killed_mid_lesson_is_back_and_the_student_resumes(classroom):
+    """configurable-http-proxy killed, as the kernel's out-of-memory killer would: supervisord starts it
+    again, the hub adds the student's route back at its next check (every 10 s), and the student,
+    reconnecting, runs the lesson to the end, with what they saved there."""
+    student = classroom.student("reconnects")
+    marker = starts_and_saves_an_edit(student)
+
+    def attempt() -> None:
+        try:
+            student.run_notebook()
+        except Exception:  # the connection goes with the proxy
+            pass
+    lesson = threading.Thread(target=attempt, daemon=True)
+    lesson.start()
+    time.sleep(2)
+    proxy = classroom.proxy_process()
+    proxy.send_signal(signal.SIGKILL)
+    down = time.monotonic()
+    answers = {}
+    while len(answers) < 2:
+        assert time.monotonic() - down < 30, f"the class did not answer again within 30 s: {answers}"
+        for name, url in (("login", f"{classroom.url}/hub/login"), ("server", student.url(f"api/contents/{LESSON}"))):
+            try:
+                if name not in answers and student.session.get(url, timeout=5, allow_redirects=False).status_code == 200:
+                    answers[name] = time.monotonic() - down
+            except requests.RequestException:  # no proxy yet
+                pass
+        time.sleep(0.2)
+    print(f"\nafter the proxy was killed: the login page answered again after {answers['login']:.1f} s, "
+          f"the student's server after {answers['server']:.1f} s")
+    # supervisord's restart (about 1 s), then the hub's next check of the routes (every 10 s)
+    assert answers["server"] <= 15
+    assert any("exited: proxy (terminated by SIGKILL; not expected)" in line for line in classroom.output)
+    assert classroom.proxy_process().pid != proxy.pid
+    lesson.join(60)
+    assert marker in str(student.contents(LESSON)["content"]), "what the student saved was lost"
+    student.run_notebook()
 
 
 @pytest.fixture
@@ -350,3 +479,15 @@ def test_an_idle_server_is_culled_and_its_files_stay(idle_classroom):
     assert not idle_classroom.containers()
     student.start()
     assert marker in str(student.contents(LESSON)["content"])
+
+
+def test_a_class_started_with_sigint_ignored_still_ends_on_sigint(image, tmp_path):
+    """Started from a script in the background, make classroom's shell has SIGINT ignored and cannot
+    trap it; supervisord, in its process group, still ends the class on it, and the shell then stops
+    the students' containers."""
+    room = Classroom(tmp_path, ["latecomer"], ignore_sigint=True)
+    student = room.student("latecomer")
+    student.start()
+    assert room.containers(), "the student's server did not start"
+    room.stop()  # SIGINT to the group: nothing may be left
+    assert any("WARN received SIGINT indicating exit request" in line for line in room.output), room.output[-20:]

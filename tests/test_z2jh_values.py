@@ -65,7 +65,7 @@ def classroom_config(tmp_path, monkeypatch):
 
 
 def test_the_values_match_the_one_machine_classroom(values, classroom_config):
-    """The same command, limits, threads, home, handout, culling and class as make classroom's defaults."""
+    """The same command, limits, threads, home, handout, culling, route checks and class as make classroom's defaults."""
     user, config = values["singleuser"], classroom_config
     assert [user["cmd"]] == config.DockerSpawner.cmd == ["jupyterhub-singleuser"]
     assert user["memory"]["limit"] == config.DockerSpawner.mem_limit == "1G"
@@ -82,6 +82,7 @@ def test_the_values_match_the_one_machine_classroom(values, classroom_config):
     assert values["cull"]["timeout"] == 3600 and "idle=${CLASSROOM_IDLE_TIMEOUT:-3600}" in starter
     hub = values["hub"]["config"]
     assert hub["JupyterHub"]["authenticator_class"] == config.JupyterHub.authenticator_class == "shared-password"
+    assert hub["JupyterHub"]["last_activity_interval"] == config.JupyterHub.last_activity_interval == 10
     assert set(hub["Authenticator"]["admin_users"]) == config.Authenticator.admin_users == {"teacher"}
     assert set(hub["Authenticator"]["allowed_users"]) | {"teacher"} == config.Authenticator.allowed_users
     assert hub["Authenticator"]["allow_existing_users"] is config.Authenticator.allow_existing_users is False

@@ -5,12 +5,12 @@
 #   (readable by this user only).
 # - A course on this machine is handed out from a copy of its one branch (state/course.git,
 #   tools/course-copy.sh), which fetches the teacher's commits every 10 s.
-# - Starts configurable-http-proxy, then the hub, then jupyterhub-idle-culler (CLASSROOM_IDLE_TIMEOUT,
-#   default 3600 s), and prints the address and the logins once the hub answers (within 30 s). The
-#   log of all of them follows.
-# - If the hub stops (a crash, or `kill $(cat classroom/state/hub.pid)` after changing the config),
-#   it is started again, every 10 s until it answers; the proxy and the students' servers keep serving.
-# - Ctrl-C stops the hub, the proxy and every student's container. The students' volumes stay.
+# - supervisord (classroom/supervisord.conf) starts configurable-http-proxy, then the hub, then
+#   jupyterhub-idle-culler (CLASSROOM_IDLE_TIMEOUT, default 3600 s) and the copy's fetching, and starts
+#   again whichever stops: the proxy, the hub (after a crash, or `supervisorctl ... restart hub` after
+#   changing the config), the culler. The students' servers keep running meanwhile.
+# - Prints the address and the logins once the hub answers (within 30 s); the log of all of them follows.
+# - Ctrl-C (or TERM, or HUP) stops them all and every student's container. The students' volumes stay.
 # Usage: tools/classroom.sh VENV IMAGE PORT   (PORT: the class's; PORT+1 the proxy's API; PORT+81 the hub's API)
 set -eu
 venv=${1:?usage: tools/classroom.sh VENV IMAGE PORT}
@@ -24,22 +24,34 @@ branch=${CLASSROOM_BRANCH:-main}
 [ ! -d "$repo" ] || repo=$(cd "$repo" && pwd)  # the hub runs in the state folder: paths must be absolute
 [ -z "${CLASSROOM_ROSTER:-}" ] || export CLASSROOM_ROSTER="$(cd "$(dirname "$CLASSROOM_ROSTER")" && pwd)/$(basename "$CLASSROOM_ROSTER")"
 
+# Each check that asks a tool lets the tool's own error through (above the explanation) and says
+# its exit status.
 command -v docker >/dev/null 2>&1 || fail "no docker command: install Docker (README: Teaching a class)."
-docker info >/dev/null 2>&1 || fail "docker cannot reach its daemon: start Docker (or run as a user in the docker group)."
-docker image inspect "$image" >/dev/null 2>&1 || fail "no image $image yet: run make image first."
-bridge=$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}' 2>/dev/null) && [ -n "$bridge" ] ||
-  fail "Docker has no network named bridge with a gateway, which the students' containers use (README: Teaching a class)."
-"$venv/bin/python" -c "import socket; socket.create_server(('$bridge', 0)).close()" 2>/dev/null ||
+docker info >/dev/null ||
+  fail "docker cannot reach its daemon (docker info: exit status $?, its error above): start Docker (or run as a user in the docker group)."
+docker image inspect "$image" >/dev/null ||
+  fail "no image $image yet (docker image inspect: exit status $?, its error above): run make image first."
+bridge=$("$venv/bin/python" "$here/docker_bridge.py") ||
+  fail "no address for Docker's bridge network (classroom/docker_bridge.py: exit status $?, why above), where the students' containers reach the hub (README: Teaching a class)."
+# Whether this machine can listen on ADDRESS PORT; if not, the system's own reason.
+listenable() {
+  "$venv/bin/python" -c 'import socket, sys
+try:
+    socket.create_server((sys.argv[1], int(sys.argv[2]))).close()
+except OSError as error:
+    sys.exit(f"{sys.argv[1]} port {sys.argv[2]}: {error}")' "$1" "$2"
+}
+listenable "$bridge" 0 ||
   fail "the Docker bridge's address $bridge is not on this machine (rootless Docker, Docker Desktop or a remote DOCKER_HOST): make classroom needs Docker Engine on this Linux machine."
 case $port in ''|*[!0-9]*) fail "CLASSROOM_PORT=$port is not a port number." ;; esac
 for address in "127.0.0.1 $port" "127.0.0.1 $((port + 1))" "$bridge $((port + 81))"; do
   set -- $address
-  "$venv/bin/python" -c "import socket; socket.create_server(('$1', $2)).close()" 2>/dev/null ||
+  listenable "$1" "$2" ||
     fail "port $2 on $1 is taken (the class uses $port, $((port + 1)) and $((port + 81))). Pick others: make classroom CLASSROOM_PORT=$((port + 100))"
 done
 command -v git >/dev/null 2>&1 || fail "no git command, which hands out the course: install git."
-GIT_TERMINAL_PROMPT=0 timeout 60 git ls-remote --exit-code "$repo" "refs/heads/$branch" >/dev/null 2>&1 ||
-  fail "no branch $branch in the course's repository $repo (or it did not answer within 60 s): set CLASSROOM_REPO and CLASSROOM_BRANCH."
+GIT_TERMINAL_PROMPT=0 timeout 60 git ls-remote --exit-code "$repo" "refs/heads/$branch" >/dev/null ||
+  fail "no branch $branch in the course's repository $repo (git ls-remote: exit status $?; 2: no such branch, 124: no answer within 60 s; its error, if any, above): set CLASSROOM_REPO and CLASSROOM_BRANCH."
 
 export IMAGE="$image" CLASSROOM_PORT="$port" CLASSROOM_PROXY_API_PORT=$((port + 1)) CLASSROOM_API_PORT=$((port + 81))
 export CLASSROOM_STATE="${CLASSROOM_STATE:-$here/state}" CLASSROOM_BRIDGE="$bridge" CLASSROOM_REPO="$repo" CLASSROOM_BRANCH="$branch"
@@ -61,17 +73,16 @@ log="$CLASSROOM_STATE/jupyterhub.log"
 [ ! -s "$log" ] || mv -f "$log" "$log.1"  # the previous class's log
 : > "$log"
 
-hub= proxy= culler= follow= syncer=
+supervisor= follow=
 stop() {
   trap '' INT HUP TERM
   trap - EXIT
-  for pid in $hub $culler $follow; do kill "$pid" 2>/dev/null || true; done
-  [ -z "$syncer" ] || kill -- "-$syncer" 2>/dev/null || true  # the copy's loop and its git, a group of their own
-  [ -z "$hub" ] || wait "$hub" 2>/dev/null || true
-  [ -z "$proxy" ] || kill "$proxy" 2>/dev/null || true
+  # supervisord stops the culler, the hub, the proxy and the copy, in that order, each as a group.
+  [ -z "$supervisor" ] || kill -TERM "$supervisor" 2>/dev/null || true
+  [ -z "$supervisor" ] || wait "$supervisor" 2>/dev/null || true
+  [ -z "$follow" ] || kill "$follow" 2>/dev/null || true
   left=$(docker ps -aq --filter "label=mxnet-linreg.classroom=$prefix")
   [ -z "$left" ] || docker rm -f $left >/dev/null
-  rm -f "$CLASSROOM_STATE/hub.pid"
   echo "The hub, its proxy and the students' containers are stopped; their volumes ($prefix-home-*) stay."
 }
 trap stop EXIT
@@ -81,67 +92,44 @@ trap 'exit 143' TERM
 
 if [ -d "$repo" ]; then
   # The containers see only this copy of the one branch, never the teacher's folder itself.
-  copy="$(dirname "$here")/tools/course-copy.sh"
-  course="$CLASSROOM_STATE/course.git"
-  "$copy" "$repo" "$branch" "$course" || fail "could not copy the branch $branch of $repo into $course."
-  setsid sh -c 'while sleep 10; do "$0" "$1" "$2" "$3" ||
-    echo "warning: could not fetch the branch $2 of $1 into $3; trying again in 10 s."; done' \
-    "$copy" "$repo" "$branch" "$course" >>"$log" 2>&1 &
-  syncer=$!
+  "$(dirname "$here")/tools/course-copy.sh" "$repo" "$branch" "$CLASSROOM_STATE/course.git" ||
+    fail "could not copy the branch $branch of $repo into $CLASSROOM_STATE/course.git."
 fi
 
-"$here/node_modules/.bin/configurable-http-proxy" --ip 127.0.0.1 --port "$port" \
-  --api-ip 127.0.0.1 --api-port "$CLASSROOM_PROXY_API_PORT" \
-  --error-target "http://$bridge:$CLASSROOM_API_PORT/hub/error" >>"$log" 2>&1 &
-proxy=$!
+# supervisord (classroom/supervisord.conf) runs the proxy and the hub, and starts again whichever stops.
+# It is in this script's process group, so Ctrl-C reaches it even where this shell cannot trap it
+# (started in the background by another script, which ignores SIGINT): it then stops them all.
+idle=${CLASSROOM_IDLE_TIMEOUT:-3600}
+export CLASSROOM_VENV="$venv" CLASSROOM_IDLE_TIMEOUT="$idle" CLASSROOM_CULL_EVERY=$((idle / 6 > 5 ? idle / 6 : 5))
+"$venv/bin/supervisord" -c "$here/supervisord.conf" >>"$log" 2>&1 &
+supervisor=$!
 tail -n +1 -f "$log" &
 follow=$!
+control() { "$venv/bin/supervisorctl" -c "$here/supervisord.conf" "$@" >/dev/null; }
 
-started=0  # how many times the hub has answered
-# Whether the hub has answered once more, within 30 s and while it runs. Its own log line: a user
-# name in the log could not hold all of it (longer ones are cut).
-answers() {
-  waited=0
-  until [ "$(grep -cE '^\[I [0-9 :.-]+ JupyterHub app:[0-9]+] JupyterHub is now running, internal Hub API at' "$log")" -gt "$started" ]; do
-    kill -0 "$hub" 2>/dev/null && [ "$waited" -lt 60 ] || return 1
-    sleep 0.5
-    waited=$((waited + 1))
-  done
-}
-while :; do
-  (cd "$CLASSROOM_STATE" && exec "$venv/bin/jupyterhub" -f "$here/jupyterhub_config.py") >>"$log" 2>&1 &
-  hub=$!
-  echo "$hub" > "$CLASSROOM_STATE/hub.pid"
-  if answers; then
-    if [ "$started" = 0 ]; then
-      # The culler asks the hub at once, so it starts once the hub answers; later it outlives restarts.
-      idle=${CLASSROOM_IDLE_TIMEOUT:-3600}
-      JUPYTERHUB_API_TOKEN=$CLASSROOM_CULLER_TOKEN "$venv/bin/python" -m jupyterhub_idle_culler \
-        --url="http://$bridge:$CLASSROOM_API_PORT/hub/api" --timeout="$idle" \
-        --cull-every=$((idle / 6 > 5 ? idle / 6 : 5)) >>"$log" 2>&1 &
-      culler=$!
-      cat <<END
+# The hub's own log line, anchored at the line's start: a user name in the log cannot fake it.
+waited=0
+until grep -qE '^\[I [0-9 :.-]+ JupyterHub app:[0-9]+] JupyterHub is now running, internal Hub API at' "$log"; do
+  kill -0 "$supervisor" 2>/dev/null || fail "supervisord stopped before the hub answered (its log is above, and in $log)."
+  [ "$waited" -lt 60 ] || fail "the hub did not answer within 30 s (its log is above, and in $log)."
+  sleep 0.5
+  waited=$((waited + 1))
+done
+cat <<END
 JupyterHub for the class: http://127.0.0.1:$port   (this machine only: see README, Teaching a class)
   students: a name from the roster, password $CLASSROOM_PASSWORD
   teacher:  teacher, password $CLASSROOM_ADMIN_PASSWORD   (admin page: http://127.0.0.1:$port/hub/admin)
   A student's server opens on the nbgitpuller link: it hands out the branch $branch of $repo,
   and later merges your new commits into the student's copy. The passwords are in $secrets.
-  restart the hub (after changing the config or the roster): kill \$(cat $CLASSROOM_STATE/hub.pid)
+  restart the hub (after changing the config or the roster):
+    $venv/bin/supervisorctl -s unix://$CLASSROOM_STATE/supervisor.sock restart hub
   stop the class: Ctrl-C (a student's edits not yet saved are lost: ask them to save first)
 END
-    fi
-    started=$((started + 1))
-    status=0
-    wait "$hub" || status=$?
-    echo "The hub stopped (exit status $status); starting it again. The students' servers keep running." >&2
-    pause=1
-  else
-    [ "$started" -gt 0 ] || fail "the hub stopped, or did not answer within 30 s (its log is above, and in $log)."
-    kill "$hub" 2>/dev/null || true
-    wait "$hub" 2>/dev/null || true
-    echo "error: the hub did not start again (its log is above). Trying again in 10 s; the students' servers keep running. Fix the config, or press Ctrl-C to end the class." >&2
-    pause=10
-  fi
-  rm -f "$CLASSROOM_STATE/hub.pid"
-  sleep "$pause"
-done
+# The culler asks the hub at once, so it starts now; so does the copy's fetching of the teacher's commits.
+programs=culler
+[ ! -d "$repo" ] || programs="culler course-copy"
+control start $programs || fail "supervisord did not start $programs (its log is above, and in $log)."
+status=0
+wait "$supervisor" || status=$?
+supervisor=
+echo "supervisord stopped (exit status $status), and with it the hub and the proxy; the class is over."

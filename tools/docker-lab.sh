@@ -13,8 +13,11 @@ port=${2:-8888}
 fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 command -v docker >/dev/null 2>&1 || fail "no docker command: install Docker, then make image docker-lab (README: No Linux with Python 3.11?)."
-docker info >/dev/null 2>&1 || fail "docker cannot reach its daemon: start Docker, then run make docker-lab again."
-docker image inspect "$image" >/dev/null 2>&1 || fail "no image $image yet: run make image first."
+# Each check that asks docker lets its own error through (above the explanation) and says its exit status.
+docker info >/dev/null ||
+  fail "docker cannot reach its daemon (docker info: exit status $?, its error above): start Docker, then run make docker-lab again."
+docker image inspect "$image" >/dev/null ||
+  fail "no image $image yet (docker image inspect: exit status $?, its error above): run make image first."
 case $port in ''|*[!0-9]*) fail "LAB_PORT=$port is not a port number." ;; esac
 
 uid=$(id -u)
@@ -29,8 +32,9 @@ if ! container=$(docker run --detach --init --name "$name" \
      --volume "$(pwd)/notebooks:/home/jovyan/notebooks" \
      --user "$uid:$(id -g)" --env HOME="$home" --env LAB_TOKEN --env LAB_HOST_PORT="$port" \
      "$image"); then
+  status=$?
   docker rm -f "$name" >/dev/null 2>&1 || true
-  fail "the container did not start (is port $port on 127.0.0.1 taken? then: make docker-lab LAB_PORT=$((port + 1)))."
+  fail "the container did not start (docker run: exit status $status, its error above). Is port $port on 127.0.0.1 taken? Then: make docker-lab LAB_PORT=$((port + 1))"
 fi
 # Ctrl-C (or any exit) stops the server, which shuts its kernels down, and removes the container.
 trap 'docker stop --time 20 "$container" >/dev/null; docker rm -f "$container" >/dev/null 2>&1' EXIT

@@ -45,7 +45,12 @@ if ! "$venv/bin/uv" --version 2>/dev/null | grep -q "^uv $(sed -n 's/^uv==\([^ ]
 fi
 # uv trusts the system's certificates (as pip here trusts what pip.conf names), e.g. a proxy's CA.
 export UV_SYSTEM_CERTS="${UV_SYSTEM_CERTS:-1}"
-"$venv/bin/uv" pip sync --quiet --python "$venv/bin/python" --require-hashes --no-build "$lock"
+# The classroom's hub (no mxnet in its lock) starts again after each crash or change of its config: its
+# bytecode is stored now (uv stores none by default, and PYTHONDONTWRITEBYTECODE, where set, keeps Python
+# from storing it later), so that no start compiles it again (jupyterhub --version: 3.3 s, not 5.2 s).
+compile=
+grep -q '^mxnet==' "$lock" || compile=--compile-bytecode
+"$venv/bin/uv" pip sync --quiet --python "$venv/bin/python" --require-hashes --no-build $compile "$lock"
 "$venv/bin/uv" pip check --quiet --python "$venv/bin/python"
 # The rest concerns the notebooks' environment; the classroom's hub (classroom/requirements.txt) has no kernel.
 if ! grep -q '^mxnet==' "$lock"; then
