@@ -22,12 +22,14 @@ PROXY     := classroom/node_modules/.bin/configurable-http-proxy
 LOCK      := uv pip compile --quiet --generate-hashes --python-version 3.11.2 \
              --python-platform x86_64-manylinux_2_17 --custom-compile-command "make lock" \
              $(addprefix --upgrade-package ,$(UPGRADE))
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+SERIES    := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+EXERCISES := notebooks/06-exercises.ipynb
+NOTEBOOKS := $(filter-out $(EXERCISES),$(SERIES))
 # The project's kernelspec "mxnet" (in .venv) wins over any of the same name elsewhere.
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab lock test test-system test-habits test-cpus execute html image docker-lab docker-test test-image \
+.PHONY: help venv lab lock test test-system test-habits test-cpus execute exercises html image docker-lab docker-test test-image \
         classroom test-classroom clean
 
 help: ## list the targets
@@ -75,14 +77,17 @@ test-system: $(TESTREADY) ## the tools end to end: JupyterLab server, the site i
 test-habits: $(TESTREADY) ## re-run each notebook as learners do: Run All twice, each cell twice, a reconnect before each cell (CI)
 	$(BIN)/pytest -n $(JOBS) --dist load -m habits tests/test_learner_habits.py
 
-test-cpus: $(TESTREADY) ## nbval under each OpenBLAS kernel in CPUS this CPU can run: outputs must not depend on the CPU
+test-cpus: $(TESTREADY) ## nbval under each OpenBLAS kernel in CPUS this CPU can run, then with NumPy's SIMD dispatch off
 	@$(BIN)/python tools/cpu_kernels.py $(BIN)/pytest $(JOBS) $(CPUS)
 
-execute: $(READY) ## re-run every notebook top to bottom in a fresh kernel and store its outputs
+execute: $(READY) ## re-run every notebook top to bottom in a fresh kernel and store its outputs (not 06: see exercises)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 
+exercises: $(TESTREADY) ## make the learners' copy of the exercises, 06, from their source with answers, 07 (nbgrader)
+	@tools/exercises.sh $(BIN)/nbgrader $(EXERCISES)
+
 html: $(READY) ## render the stored notebooks as an offline site in build/html/ (open build/html/index.html)
-	$(BIN)/python tools/build_html.py build/html $(NOTEBOOKS)
+	$(BIN)/python tools/build_html.py build/html $(SERIES)
 
 image: ## build the container image IMAGE from the Dockerfile (the base is built with debootstrap if it cannot be pulled)
 	@ci/base-image.sh "$(BASE)"

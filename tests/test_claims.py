@@ -18,7 +18,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import NOTEBOOKS
+from conftest import EXECUTED as NOTEBOOKS
+from IPython.core.inputtransformer2 import TransformerManager
 
 CONTRACT = Path(__file__).with_name("notebook_claims.txt")
 VERDICT = re.compile(r"^.*:\s+(?:True|False)$", re.MULTILINE)
@@ -64,7 +65,7 @@ def current_claims(path: Path) -> dict[str, list[str]]:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        tree = ast.parse(cell.source)
+        tree = ast.parse(TransformerManager().transform_cell(cell.source))  # IPython's magics as Python
         assignments = [node for node in outside_functions(tree) if isinstance(node, ast.Assign)]
         for node in ast.walk(tree):
             if isinstance(node, ast.Assert):

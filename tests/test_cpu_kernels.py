@@ -1,9 +1,10 @@
-"""make test-cpus runs only the OpenBLAS kernels whose instructions the CPU has."""
+"""make test-cpus runs only the OpenBLAS kernels whose instructions the CPU has, then once with
+NumPy's SIMD dispatch off."""
 
 import shutil
 
 import pytest
-from cpu_kernels import cpu_flags, main, missing_flags, plan
+from cpu_kernels import cpu_flags, main, missing_flags, numpy_dispatch, plan
 
 CPUS = ["Prescott", "Haswell", "SkylakeX"]  # the Makefile's default
 
@@ -59,7 +60,7 @@ def test_without_avx512_it_says_what_it_skipped_and_ran_and_passes(tmp_path, cap
     out = capsys.readouterr().out
     assert "== skip OPENBLAS_CORETYPE=SkylakeX: this CPU lacks avx512f" in out
     assert "== OPENBLAS_CORETYPE=Prescott (without FMA)" in out and "== OPENBLAS_CORETYPE=Haswell (with FMA)" in out
-    assert "outputs agree under Prescott, Haswell (kernels with and without FMA)" in out
+    assert "outputs agree under Prescott, Haswell (kernels with and without FMA), and with NumPy's SIMD dispatch off" in out
 
 
 def test_with_one_family_left_it_says_the_comparison_could_not_be_made(tmp_path, capsys):
@@ -72,3 +73,20 @@ def test_a_failing_kernel_run_fails_make_test_cpus(tmp_path, capsys):
     (tmp_path / "cpuinfo").write_text(cpuinfo(AVX512))
     assert main(shutil.which("false"), "2", CPUS, tmp_path / "cpuinfo") == 1
     assert "differ or fail under OPENBLAS_CORETYPE=Prescott" in capsys.readouterr().err
+
+
+def test_the_last_run_turns_off_every_feature_numpy_dispatches_to_here(tmp_path, capsys):
+    """The stub pytest fails only when NumPy's dispatch is off, so make test-cpus must fail, and say why."""
+    (tmp_path / "cpuinfo").write_text(cpuinfo(EPYC))
+    stub = tmp_path / "pytest"
+    stub.write_text('#!/bin/sh\n[ -z "$NPY_DISABLE_CPU_FEATURES" ]\n')
+    stub.chmod(0o755)
+    assert main(str(stub), "2", CPUS, tmp_path / "cpuinfo") == 1
+    captured = capsys.readouterr()
+    assert f'== NumPy\'s SIMD dispatch off: NPY_DISABLE_CPU_FEATURES="{" ".join(numpy_dispatch())}"' in captured.out
+    assert "differ or fail with NumPy's SIMD dispatch off" in captured.err
+
+
+def test_with_those_features_disabled_numpy_dispatches_to_none_of_its_own(monkeypatch):
+    monkeypatch.setenv("NPY_DISABLE_CPU_FEATURES", " ".join(numpy_dispatch()))
+    assert numpy_dispatch() == []

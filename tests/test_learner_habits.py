@@ -22,7 +22,7 @@ import re
 import nbformat
 import pytest
 import zmq
-from conftest import NOTEBOOKS, ROOT
+from conftest import EXECUTED as NOTEBOOKS, ROOT
 from jupyter_client import BlockingKernelClient
 from nbclient import NotebookClient
 from test_claims import claims_of

@@ -2,10 +2,10 @@
 
 import nbformat
 import pytest
-from conftest import NOTEBOOKS
+from conftest import EXECUTED, NOTEBOOKS
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", EXECUTED, ids=[p.name for p in EXECUTED])
 def test_stored_outputs_come_from_one_top_to_bottom_run(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)

@@ -54,9 +54,13 @@ def _mathml(match: re.Match) -> str:
 
 
 def title_and_summary(nb) -> tuple[str, str]:
-    """The first '# ' heading and the first '> ' line of the notebook's first cell."""
+    """The first '# ' heading and the first '> ' line of the notebook's first cell. The exercises and
+    their answers are one notebook in two versions (nbgrader's release and source), so one heading:
+    the source, whose answer cells hold the worked answers, is titled as the answers."""
     lines = nb.cells[0].source.splitlines()
     title = next(line[2:].strip() for line in lines if line.startswith("# "))
+    if any("### BEGIN SOLUTION" in c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")):
+        title += " · 参考答案（Answers）"
     summary = next((line[2:].strip() for line in lines if line.startswith("> ")), "")
     return title, summary
 

@@ -1,10 +1,16 @@
-"""make test-cpus: re-run the notebooks with nbval under each OpenBLAS kernel the CPU can execute.
+"""make test-cpus: re-run the notebooks with nbval under each OpenBLAS kernel the CPU can execute,
+then once more with NumPy's own SIMD dispatch turned off.
 
 OpenBLAS (inside mxnet 1.9.1) picks its matrix kernels by CPU; OPENBLAS_CORETYPE forces
 one. Kernels with fused multiply-add round differently in the last float32 digit from
 those without, and the stored outputs must not depend on which one ran. A kernel whose
 instructions the CPU lacks dies of SIGILL, so each name in CPUS is first checked against
 the CPU's flags (/proc/cpuinfo) and skipped, with the missing flag, when it cannot run.
+
+NumPy, too, picks code paths by CPU (its float32 log, for one, is its own SIMD code on a CPU
+with AVX2 and FMA3 or with AVX-512F, and the C library's logf elsewhere). The last run sets
+NPY_DISABLE_CPU_FEATURES to every feature NumPy dispatches to on this CPU, so NumPy runs its
+baseline code, as on a CPU without them: a claim that holds only on NumPy's vector paths fails.
 
 Usage: cpu_kernels.py PYTEST JOBS CORE...   (the Makefile passes .venv/bin/pytest, JOBS, CPUS)
 """
@@ -48,6 +54,14 @@ def plan(cores: list[str], flags: set[str]) -> tuple[list[str], dict[str, list[s
     return [core for core in cores if not lacking[core]], {core: m for core, m in lacking.items() if m}
 
 
+def numpy_dispatch() -> list[str]:
+    """The CPU features beyond its baseline that NumPy dispatches to on this CPU."""
+    code = ("from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__\n"
+            "print(' '.join(f for f in __cpu_dispatch__ if __cpu_features__.get(f)))")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          timeout=120).stdout.split()
+
+
 def main(pytest: str, jobs: str, cores: list[str], cpuinfo: Path = Path("/proc/cpuinfo")) -> int:
     try:
         flags = cpu_flags(cpuinfo.read_text())
@@ -63,12 +77,21 @@ def main(pytest: str, jobs: str, cores: list[str], cpuinfo: Path = Path("/proc/c
         if result.returncode != 0:
             print(f"error: the notebooks' outputs differ or fail under OPENBLAS_CORETYPE={core}", file=sys.stderr)
             return result.returncode
+    features = numpy_dispatch()
+    print(f"== NumPy's SIMD dispatch off: NPY_DISABLE_CPU_FEATURES=\"{' '.join(features)}\"", flush=True)
+    result = subprocess.run([pytest, "-n", jobs, "-q", "notebooks"],
+                            env=dict(os.environ, NPY_DISABLE_CPU_FEATURES=" ".join(features)))
+    if result.returncode != 0:
+        print("error: the notebooks' outputs differ or fail with NumPy's SIMD dispatch off", file=sys.stderr)
+        return result.returncode
     families = {KERNELS[core][1] for core in run}
     if families == {True, False}:
-        print(f"test-cpus: outputs agree under {', '.join(run)} (kernels with and without FMA)")
+        print(f"test-cpus: outputs agree under {', '.join(run)} (kernels with and without FMA), "
+              "and with NumPy's SIMD dispatch off")
     else:
         print(f"test-cpus: ran {', '.join(run) or 'no kernel'}; the comparison between kernels with and "
-              "without FMA could not be made on this CPU (it needs one of each), so it is not claimed")
+              "without FMA could not be made on this CPU (it needs one of each), so it is not claimed; "
+              "outputs agree with NumPy's SIMD dispatch off")
     return 0
 
 
