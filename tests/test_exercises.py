@@ -65,6 +65,7 @@ def test_the_learners_copy_as_handed_out_passes_no_check_and_raises_only_hints()
 CASES = {
     "e1": (["diverged", "smallest_at_floor"], [
         ("diverged = {0.5, 0.1}\nsmallest_at_floor = 1e-3", None),
+        ("diverged = nd.array([0.1, 0.5]).asnumpy()\nsmallest_at_floor = nd.array([0.001])", None),
         ("diverged = [0.5]\nsmallest_at_floor = 0.001", "学习率 0.1 也发散了"),
         ("diverged = []\nsmallest_at_floor = 0.001", "nan 与任何数比较都是 False"),
         ("diverged = [0.0001, 0.1, 0.5]\nsmallest_at_floor = 0.001", "0.0001 没有发散，只是慢"),
@@ -97,6 +98,12 @@ CASES = {
          "lr_d2l = 0.01", "还要再除以 batch_size"),
         ("def sgd_d2l(params, lr, batch_size):\n    for p in params:\n        p[:] = p - lr * p.grad / batch_size\n"
          "        return\nlr_d2l = 0.01", "要更新 params 里的每一个参数"),
+        ("def sgd_d2l(params, lr, batch_size):\n    for p in params:\n        p[:] = p - lr * p.grad / iter_batch_size\n"
+         "lr_d2l = 0.01", "不要用 iter_batch_size"),
+        ("def sgd_d2l(params, lr, batch_size):\n    for p in params:\n        p[:] = p - lr * p.grad * batch_size\n"
+         "lr_d2l = 0.01", "乘了 batch_size"),
+        ("def sgd_d2l(params, lr, batch_size):\n    for p in params:\n        p[:] = (p - lr * p.grad) / batch_size\n"
+         "lr_d2l = 0.01", "先算出 learning_rate * param.grad / batch_size"),
         ("def sgd_d2l(params, lr, batch_size):\n    for p in params:\n        p[:] = p - lr * p.grad / batch_size\n"
          "lr_d2l = 0.001", "每一步只走课程的十分之一"),
     ]),
@@ -108,11 +115,13 @@ CASES = {
          "w_from_zero = nd.zeros((3, 1))\ntrains_from_zero = False", "还是全 0"),
         ("losses_from_zero, w_from_zero, b_from_zero = train(w_init=nd.zeros((3, 1)))\ntrains_from_zero = False", "能训练出来"),
         ("losses_from_zero, w_from_zero, b_from_zero = train(w_init=nd.zeros((3, 1)))\ntrains_from_zero = 'yes'", "True 或 False"),
+        ("losses_from_zero, w_from_zero, b_from_zero = train(w_init=nd.zeros((3, 1)))\n"
+         "trains_from_zero = (nd.abs(w_from_zero - true_w).max() < 0.01).asscalar()", None),
     ]),
     "e6": (["broadcast_shape", "w_flat"], [
         ("broadcast_shape = [10, 10]\ny = y.reshape((-1,))\n_, w_flat, _ = train(labels=y, loss_fn=lambda a, b: (a - b) ** 2)", None),
         ("broadcast_shape = (10, 1)\n_, w_flat, _ = train(labels=y.reshape((-1,)), loss_fn=lambda a, b: (a - b) ** 2)",
-         "reshape 之后的形状"),
+         "先把标签变成一维"),
         ("broadcast_shape = (10, 10)\n_, w_flat, _ = train()", "学到了真实参数"),
         ("broadcast_shape = (10, 10)\nw_flat = nd.zeros((3, 1))", "应该是训练出来的 w"),
     ]),
