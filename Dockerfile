@@ -18,12 +18,18 @@ ENV USER=${NB_USER} HOME=/home/${NB_USER} LANG=C.UTF-8 PIP_NO_CACHE_DIR=1 UV_NO_
 # libgomp1 and libquadmath0: system libraries that mxnet 1.9.1's wheel loads but does not ship.
 # git: nbgitpuller (the classroom's link) clones and merges the notebooks with it; make classroom
 # mounts a copy of the course's branch at /srv/course, owned by another user, which git must trust.
+# /srv/nbgrader/exchange: a class's nbgrader exchange (make classroom mounts a volume there, which
+# Docker fills from this folder on its first use). nbgrader requires it world-writable (mode 777);
+# the sticky bit lets only an entry's owner rename or remove it, and the course's own folder belongs
+# to the teacher's uid (1000), so that no student can take the course's name before the teacher.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv make \
       libgomp1 libquadmath0 git \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && useradd --create-home --uid ${NB_UID} --shell /bin/bash ${NB_USER} \
- && git config --system --add safe.directory /srv/course
+ && git config --system --add safe.directory /srv/course \
+ && mkdir -p /srv/nbgrader/exchange/mxnet-linreg \
+ && chmod 1777 /srv/nbgrader/exchange && chown ${NB_USER} /srv/nbgrader/exchange/mxnet-linreg
 
 WORKDIR /opt/mxnet-linreg
 # The packages first, from the lock alone: editing a notebook or a tool does not reinstall them.
@@ -36,7 +42,8 @@ COPY tools/venv.sh tools/requirements-uv.txt tools/
 RUN sh tools/venv.sh python3 .venv requirements.txt \
  && .venv/bin/python -m pip uninstall --quiet -y uv \
  && MPLCONFIGDIR=/tmp/mpl .venv/bin/python -c "import jupyterhub.singleuser, jupyter_server.serverapp, jupyterlab.labapp, \
-      notebook.app, jupyter_lsp, jupyter_server_terminals, nbgitpuller.handlers, ipykernel.kernelapp, \
+      notebook.app, jupyter_lsp, jupyter_server_terminals, nbgitpuller.handlers, nbgrader.server_extensions.assignment_list, \
+      nbgrader.server_extensions.validate_assignment, nbgrader.server_extensions.formgrader, ipykernel.kernelapp, \
       ipykernel.ipkernel, matplotlib_inline.backend_inline, matplotlib.pyplot, mxnet" \
  && rm -rf /tmp/mpl
 

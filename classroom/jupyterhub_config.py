@@ -77,13 +77,17 @@ c.DockerSpawner.cmd = ["jupyterhub-singleuser"]  # replaces the image's own comm
 c.DockerSpawner.name_template = prefix + "-{username}"
 # The label marks this hub's containers: Ctrl-C removes exactly those (tools/classroom.sh).
 c.DockerSpawner.extra_create_kwargs = {"labels": {"mxnet-linreg.classroom": prefix}}
-# A whole class starting at once waits for the CPU: allow each server 2 minutes to answer.
-c.Spawner.start_timeout = 120
-c.Spawner.http_timeout = 120
+# A whole class starting at once waits for the CPU: the last server to answer waits behind most of
+# the class's first minutes (30 students on 2 cores: up to 315 s from the first login to the last
+# lesson, make test-classroom; one server then needed over 120 s to answer). Allow each 5 minutes,
+# as Zero to JupyterHub's chart does (singleuser.startTimeout).
+c.Spawner.start_timeout = 300
+c.Spawner.http_timeout = 300
 c.DockerSpawner.remove = True  # a stopped server's container goes; the home volume stays
 # The student's home is their own volume, kept between starts and between classes. The image's
 # environment lives outside it (/opt/mxnet-linreg), so it survives any change to the home.
-c.DockerSpawner.volumes = {prefix + "-home-{username}": "/home/jovyan"}
+# The class's nbgrader exchange (below) is one volume, which every server mounts read-write.
+c.DockerSpawner.volumes = {prefix + "-home-{username}": "/home/jovyan", prefix + "-exchange": "/srv/nbgrader/exchange"}
 # Limits per student: 1 GiB of memory (a student uses about 270 MB running lesson 02, README), one
 # core, and 512 processes and threads (a server running lesson 02 peaks at 24, in docker stats).
 # MXNet's and OpenBLAS's thread pools are sized to the core limit (rounded up), not to the
@@ -109,11 +113,15 @@ c.DockerSpawner.environment = {
 # commits every 10 s, and the containers see that copy, read-only, at /srv/course.
 repo = env("CLASSROOM_REPO", str(here.parent))
 branch = env("CLASSROOM_BRANCH", "main")
-if Path(repo).is_dir():  # a folder on this machine
-    if not (state / "course.git" / "HEAD").exists():
-        raise SystemExit(f"no copy of the course in {state / 'course.git'}: start the hub with make classroom")
+# The students' copy is the branch without CLASSROOM_WITHHOLD (by default the exercises, which the
+# students fetch with nbgrader instead, notebooks/06-exercises.ipynb; their answers, 07-answers.ipynb;
+# and the tests, which hold answers too), in every commit; the teacher's is the whole branch. A course given as a URL is cloned as it is: withhold the answers there yourself.
+local = Path(repo).is_dir()  # a folder on this machine
+if local:
+    for copy in ("course.git", "handout.git"):
+        if not (state / copy / "HEAD").exists():
+            raise SystemExit(f"no copy of the course in {state / copy}: start the hub with make classroom")
     # (The image's git config names /srv/course safe: it belongs to another user than the student.)
-    c.DockerSpawner.volumes[str(state / "course.git")] = {"bind": "/srv/course", "mode": "ro"}
     repo = "file:///srv/course"
 pull = {"repo": repo, "branch": branch, "targetpath": "mxnet-linreg",
         "urlpath": "lab/tree/mxnet-linreg/notebooks"}
@@ -129,3 +137,46 @@ c.JupyterHub.load_roles = [{
     "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
     "services": ["idle-culler"],
 }]
+
+# --- The exercises, handed in and graded with nbgrader -----------------------------------------
+# As nbgrader's docs set up one course on a JupyterHub: the course "mxnet-linreg", one exchange that
+# every server of the class mounts (the volume PREFIX-exchange, at /srv/nbgrader/exchange), and the
+# teacher's course folder ~/course in the teacher's own volume, which no student's server mounts.
+# The image turns nbgrader's panels off; JUPYTER_CONFIG_PATH turns on the assignment list and Validate
+# for the students, and the formgrader too for the teacher (classroom/jupyter/, read in the image).
+# Each server runs as a uid of its user's own (the teacher as the image's jovyan, 1000; a student as
+# 10000 + the hub's id for them), so that nbgrader's file permissions keep one student from
+# another's submission: the container starts as root and the image's entrypoint (tools/start.sh)
+# switches to that uid before anything else runs. A student's server does not see what the image
+# holds for self-learners and maintainers: the answers (notebooks/) and the tests (tests/) are covered
+# by empty read-only folders.
+teacher = "teacher"
+config_dirs = "/opt/mxnet-linreg/classroom/jupyter"
+hidden_in_image = ["/opt/mxnet-linreg/notebooks", "/opt/mxnet-linreg/tests"]
+
+
+def per_user(spawner):
+    """What differs between the teacher's server and a student's."""
+    is_teacher = spawner.user.name == teacher
+    spawner.extra_create_kwargs = {**spawner.extra_create_kwargs, "user": "0"}
+    spawner.environment = {
+        **spawner.environment,
+        "NB_UID": "1000" if is_teacher else str(10000 + spawner.user.id),
+        "JUPYTER_CONFIG_PATH": f"{config_dirs}/teacher:{config_dirs}/students" if is_teacher else f"{config_dirs}/students",
+    }
+    if local:
+        copy = state / ("course.git" if is_teacher else "handout.git")
+        spawner.volumes = {**spawner.volumes, str(copy): {"bind": "/srv/course", "mode": "ro"}}
+    if is_teacher:
+        # Every user's uid by name (the image's entrypoint adds them to the teacher's /etc/passwd):
+        # nbgrader collect then names a submission's real owner when it differs from the name it is
+        # filed under ("... claims to be submitted by A but is owned by B; cheating attempt?").
+        from jupyterhub import orm
+        spawner.environment["CLASSROOM_UIDS"] = " ".join(
+            f"{u.name}:{10000 + u.id}" for u in spawner.user.db.query(orm.User) if u.name != teacher)
+    else:
+        spawner.extra_host_config = {**spawner.extra_host_config,
+                                     "tmpfs": {path: "ro,size=4k" for path in hidden_in_image}}
+
+
+c.Spawner.pre_spawn_hook = per_user

@@ -7,22 +7,27 @@ from this checkout's notebooks (a teacher's commit to it is one of the faults). 
 that nothing a student saved is lost. Ctrl-C ends the class: no container may be left.
 """
 
+import csv
+import io
 import os
 import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
 import pytest
 import requests
-from classroom_load import LESSON, Student, report, run_class
-from conftest import ROOT, free_port, git, interrupt, need, run
+from classroom_load import ASSIGNMENT, LESSON, Student, hand_in_at_once, report, run_class
+from conftest import ROOT, SCREENSHOTS, free_port, git, interrupt, need, run
+from test_exercises import CASES
 
 pytestmark = [pytest.mark.classroom, pytest.mark.timeout(900)]
 
@@ -91,7 +96,7 @@ class Classroom:
             raise AssertionError("make classroom did not answer within 60 s:\n" + "".join(self.output[-30:]))
         self.answered = time.monotonic() - self.started
         secrets = dict(line.split("=", 1) for line in (self.state / "secrets").read_text().split())
-        self.password = secrets["CLASSROOM_PASSWORD"]
+        self.password, self.admin_password = secrets["CLASSROOM_PASSWORD"], secrets["CLASSROOM_ADMIN_PASSWORD"]
 
     def _read(self) -> None:
         for line in self.process.stdout:
@@ -103,6 +108,11 @@ class Classroom:
         student = Student(self.url, name, self.password)
         student.login()
         return student
+
+    def teacher(self) -> Student:
+        teacher = Student(self.url, "teacher", self.admin_password)
+        teacher.login()
+        return teacher
 
     def hub_process(self) -> psutil.Process:
         (hub,) = [p for p in psutil.Process(self.process.pid).children(recursive=True)
@@ -170,7 +180,7 @@ def image():
 @pytest.fixture(scope="module")
 def classroom(image, tmp_path_factory):
     names = [f"student{i:02d}" for i in range(1, STUDENTS + 1)] + ["intruder", "edits", "crashes", "outlives", "retries",
-                                                                   "reconnects"]
+                                                                   "reconnects", "resubmits", "late", "victim"]
     room = Classroom(tmp_path_factory.mktemp("classroom"), names)
     yield room
     room.stop()
@@ -291,6 +301,129 @@ def test_a_class_of_students_at_once_all_finish_lesson_02(classroom):
     assert figures["finished"] == STUDENTS, report(figures)
 
 
+# The exercises handed in: the teacher's commands, as the README gives them (in a terminal on the
+# teacher's server; here through its kernel).
+RELEASE = """mkdir -p ~/course/source/linreg
+cp ~/mxnet-linreg/notebooks/07-answers.ipynb ~/course/source/linreg/06-exercises.ipynb
+cd ~/course && nbgrader generate_assignment linreg && nbgrader release_assignment linreg"""
+GRADE = "cd ~/course && nbgrader collect linreg && nbgrader autograde linreg && nbgrader export"
+FEEDBACK = "cd ~/course && nbgrader generate_feedback linreg && nbgrader release_feedback linreg"
+EXERCISE_IDS = sorted(CASES)  # e1 ... e8, one point each (07's checks)
+# A right answer to each exercise that does not change the notebook's data (e6's in CASES reshapes y,
+# which the next exercise reads), and the first wrong answer CASES gives for each.
+RIGHT = {e: next(code for code, hint in CASES[e][1] if hint is None) for e in EXERCISE_IDS}
+RIGHT["e6"] = "broadcast_shape = (10, 10)\n_, w_flat, _ = train(labels=y.reshape((-1,)), loss_fn=lambda a, b: (a - b) ** 2)"
+WRONG = {e: next(code for code, hint in CASES[e][1] if hint is not None) for e in EXERCISE_IDS}
+
+
+def answers(choice: str) -> dict[str, str]:
+    """A student's answers, one letter an exercise: R right, W wrong, - left as handed out."""
+    picked = {"R": RIGHT, "W": WRONG}
+    return {f"{e}-answer": picked[letter][e] for e, letter in zip(EXERCISE_IDS, choice, strict=True) if letter != "-"}
+
+
+def mix(i: int) -> str:
+    """Student i's mix of right, wrong and unanswered exercises: every score from 0 to 8 occurs in a class of 9 or more."""
+    return "".join("R" if k < i % 9 else "W-"[k % 2] for k in range(8))
+
+
+@pytest.fixture(scope="module")
+def graded(classroom):
+    """The teacher releases the exercises; the class hands them in at once (the hub killed meanwhile);
+    one student submits twice; the teacher sets the due date; one student submits after it; the
+    teacher collects, autogrades, exports the grades and releases the feedback. Returns the teacher,
+    the grades by student and the figures."""
+    teacher = classroom.teacher()
+    teacher.start()
+    teacher.pull()
+    teacher.shell(RELEASE)
+    names = [f"student{i:02d}" for i in range(1, STUDENTS + 1)]
+
+    def ready(name: str) -> Student:  # logged in, server running (after lesson 02), the assignment listed
+        student = classroom.student(name)
+        student.start()
+        assert any(a["assignment_id"] == ASSIGNMENT for a in student.assignments()["value"]), f"{name}: not released"
+        return student
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        students = list(pool.map(ready, names))
+    starts, hub = classroom.hub_starts(), classroom.hub_process()
+    killer = threading.Timer(1, hub.send_signal, (signal.SIGKILL,))  # a crash while they hand in
+    killer.start()
+    figures = hand_in_at_once(students, {name: answers(mix(i)) for i, name in enumerate(names, 1)})
+    killer.join()
+    assert figures["failed"] == {}, figures["failed"]
+    classroom.wait_for_hub_start(starts + 1, within=60)
+    # nbgrader files a submission under whatever name it is given: the intruder submits as the victim,
+    # after the victim's own submission; collect then names the owner.
+    victim, intruder = classroom.student("victim"), classroom.student("intruder")
+    victim.start()
+    victim.hand_in(answers("R" * 8))
+    intruder.start()
+    time.sleep(1)
+    intruder.shell("cd ~ && nbgrader fetch_assignment linreg && nbgrader submit linreg --student victim")
+    resubmits = classroom.student("resubmits")
+    resubmits.start()
+    resubmits.hand_in(answers("W" * 8))
+    time.sleep(1)  # nbgrader's timestamps: the second submission is the later one
+    resubmits.hand_in(answers("R" * 8))
+    time.sleep(1.1)  # the due date, given to the second, falls after the last submission in time
+    teacher.shell("cd ~/course && nbgrader db assignment add linreg --duedate=\"$(date -u '+%Y-%m-%d %H:%M:%S') UTC\"")
+    late = classroom.student("late")
+    late.start()
+    time.sleep(1)
+    late.hand_in(answers("R" * 8))
+    begun = time.monotonic()
+    figures["grade_output"] = teacher.shell(GRADE, timeout=1800)
+    figures["grading"] = time.monotonic() - begun
+    teacher.shell(FEEDBACK)
+    grades = {row["student_id"]: row for row in csv.DictReader(io.StringIO(teacher.contents("course/grades.csv")["content"]))}
+    print(f"\n{len(names)} students handed in at once in {figures['total']:.0f} s (a submission: p50 "
+          f"{statistics.median(figures['submit']):.1f} s, max {max(figures['submit']):.1f} s); the teacher collected and "
+          f"autograded {len(grades)} submissions in {figures['grading']:.0f} s")
+    return teacher, grades, figures
+
+
+def test_a_class_hands_the_exercises_in_at_once_and_each_gets_the_score_its_answers_earn(graded):
+    _, grades, _ = graded
+    for i in range(1, STUDENTS + 1):
+        name, choice = f"student{i:02d}", mix(i)
+        assert float(grades[name]["score"]) == choice.count("R"), f"{name} answered {choice}: {grades[name]}"
+        assert float(grades[name]["max_score"]) == len(EXERCISE_IDS)
+
+
+def test_a_submission_filed_under_another_students_name_is_reported_with_its_owner(graded):
+    """Only the forged one: every honest submission's owner is the name it is filed under."""
+    _, _, figures = graded
+    warnings = re.findall(r"claims to be submitted by (\S+) but is owned by (\S+); cheating attempt", figures["grade_output"])
+    assert warnings == [("victim", "intruder")], figures["grade_output"][-3000:]
+
+
+def test_a_resubmission_replaces_the_first(graded):
+    _, grades, _ = graded
+    assert float(grades["resubmits"]["score"]) == len(EXERCISE_IDS), grades["resubmits"]
+
+
+def test_a_submission_after_the_due_date_is_marked_late_and_one_before_is_not(graded):
+    teacher, _, _ = graded
+    late = teacher.shell("cd ~/course && python -c \"from nbgrader.api import Gradebook\n"
+                         "with Gradebook('sqlite:///gradebook.db') as gb:\n"
+                         "    for s in gb.assignment_submissions('linreg'): print(s.student.id, s.total_seconds_late)\"")
+    seconds = dict(line.split() for line in late.splitlines())
+    assert float(seconds["late"]) > 0, late
+    assert float(seconds["resubmits"]) == 0 and float(seconds["student01"]) == 0, late
+
+
+def test_the_teacher_releases_feedback_and_each_student_fetches_their_own(classroom, graded):
+    _, grades, _ = graded
+    for name in ("student01", "late"):
+        student = classroom.student(name)
+        student.assignments("fetch_feedback")
+        (folder,) = student.contents(f"{ASSIGNMENT}/feedback")["content"]  # one timestamp: the latest submission
+        html = student.contents(f"{folder['path']}/06-exercises.html")["content"]
+        score = float(grades[name]["score"])
+        assert f"06-exercises (Score: {score:.1f} / 8.0)" in html, f"{name}: the feedback lacks the score {score}"
+
+
 def test_a_student_asking_for_another_students_server_or_files_is_refused(classroom):
     intruder = classroom.student("intruder")
     victim = "student01"
@@ -302,6 +435,80 @@ def test_a_student_asking_for_another_students_server_or_files_is_refused(classr
     assert intruder.api("POST", f"/users/{victim}/tokens", json={}).status_code == 403
     assert intruder.api("GET", f"/users/{victim}").status_code == 404
     assert (classroom.student(victim).server() or {}).get("ready") is True, "the other student's server must still run"
+
+
+def refused(student: Student, command: str) -> str:
+    """Run command on the student's server, which must fail; return its error."""
+    return student.shell(f'out=$({command} 2>&1) && {{ echo "allowed: $out"; exit 1; }}; echo "$out"')
+
+
+def test_a_student_cannot_reach_the_answers_the_gradebook_or_anothers_submission(classroom, graded):
+    """What the intruder tries, through the server's API and from inside their own container (their
+    kernel, as a terminal would): each refusal is named."""
+    intruder = classroom.student("intruder")
+    intruder.start()
+    assert intruder.session.get(f"{classroom.url}/user/teacher/api/contents/course", timeout=30,
+                                allow_redirects=False).status_code == 403
+    exchange = "/srv/nbgrader/exchange/mxnet-linreg"
+    for command, refusal in [
+        (f"ls {exchange}/inbound", "Permission denied"),  # the submissions: listed by the teacher only
+        (f"ls {exchange}/feedback", "Permission denied"),  # the feedback: fetched by its name only
+        (f"touch {exchange}/outbound/{ASSIGNMENT}/06-exercises.ipynb", "Permission denied"),  # the release
+        (f"mv {exchange} /srv/nbgrader/exchange/taken", "Operation not permitted"),  # the course's folder
+        ("cat /opt/mxnet-linreg/notebooks/07-answers.ipynb", "No such file or directory"),
+        ("cat /opt/mxnet-linreg/tests/test_exercises.py", "No such file or directory"),
+    ]:
+        assert refusal in refused(intruder, f"{command}"), command
+    # Nowhere in the students' copy of the course, in any version: the worked answers' markers.
+    found = intruder.shell("git -C /srv/course cat-file --batch-all-objects --batch | grep -c 'BEGIN SOLUTION' || true")
+    assert found.strip() == "0", found
+    # The teacher's volume (the course folder, the source with answers, the gradebook) and other
+    # students' homes are not mounted: only the intruder's home, the exchange and the students' copy.
+    mounts = run("docker", "inspect", "-f", "{{range .Mounts}}{{.Destination}}={{if .Name}}{{.Name}}{{else}}{{.Source}}{{end}} {{end}}",
+                 f"{classroom.prefix}-intruder").stdout.split()
+    assert sorted(mounts) == sorted([f"/home/jovyan={classroom.prefix}-home-intruder",
+                                     f"/srv/nbgrader/exchange={classroom.prefix}-exchange",
+                                     f"/srv/course={classroom.state / 'handout.git'}"]), mounts
+
+
+def test_the_teachers_formgrader_and_a_students_assignment_list_in_chromium(classroom, graded, browser):
+    """Screenshots in build/screenshots/. The formgrader is opened in a tab of its own (JupyterLab's
+    embedded panel can show blank since JupyterHub 4.1); what the embedded panel shows is printed."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def logged_in(name: str, password: str):
+        page = browser.new_context(viewport={"width": 1300, "height": 900}).new_page()
+        page.goto(f"{classroom.url}/hub/login", timeout=60_000)
+        page.fill("input[name=username]", name)
+        page.fill("input[name=password]", password)
+        page.click("input[type=submit], button[type=submit]")
+        page.wait_for_url("**/user/**", timeout=120_000)
+        return page
+
+    page = logged_in("teacher", classroom.admin_password)
+    page.goto(f"{classroom.url}/user/teacher/formgrader", timeout=60_000)
+    page.get_by_text("Manage Assignments").first.wait_for(timeout=60_000)
+    page.get_by_role("link", name=ASSIGNMENT).first.wait_for(timeout=60_000)
+    page.screenshot(path=str(SCREENSHOTS / "classroom-formgrader.png"))
+    page.goto(f"{classroom.url}/user/teacher/lab", timeout=60_000)
+    page.get_by_role("menuitem", name="Nbgrader").click(timeout=60_000)
+    page.get_by_role("menuitem", name="Formgrader").click(timeout=30_000)
+    try:
+        page.frame_locator("iframe").get_by_text("Manage Assignments").first.wait_for(timeout=20_000)
+        embedded = "shows the formgrader"
+    except Exception:
+        embedded = "stays blank"
+    page.screenshot(path=str(SCREENSHOTS / "classroom-formgrader-embedded.png"))
+    print(f"\nJupyterLab's embedded Formgrader panel {embedded}; in its own tab it shows the assignment")
+    page.context.close()
+
+    page = logged_in("student01", classroom.password)
+    page.goto(f"{classroom.url}/user/student01/lab", timeout=60_000)
+    page.get_by_role("menuitem", name="Nbgrader").click(timeout=60_000)
+    page.get_by_role("menuitem", name="Assignment List").click(timeout=30_000)
+    page.get_by_text(ASSIGNMENT, exact=True).first.wait_for(timeout=60_000)
+    page.screenshot(path=str(SCREENSHOTS / "classroom-assignment-list.png"))
+    page.context.close()
 
 
 def test_a_student_sees_only_the_courses_branch_not_the_teachers_folder(classroom):
@@ -340,8 +547,10 @@ def test_a_teachers_update_merges_and_keeps_the_students_edit(classroom):
     git(classroom.course, "add", ".")
     git(classroom.course, "commit", "--quiet", "-m", "Add errata")
     committed, deadline = time.monotonic(), time.monotonic() + 30
-    while git(classroom.state / "course.git", "rev-parse", "main") != git(classroom.course, "rev-parse", "main"):
-        assert time.monotonic() < deadline, "the teacher's commit did not reach the class's copy within 30 s"
+    handed_out = f"{git(classroom.course, 'rev-parse', 'main').strip()}:notebooks/06-exercises.ipynb notebooks/07-answers.ipynb tests"
+    while run("git", "--git-dir", str(classroom.state / "handout.git"), "config", "handout.source",
+              check=False).stdout.strip() != handed_out:
+        assert time.monotonic() < deadline, "the teacher's commit did not reach the students' copy within 30 s"
         time.sleep(0.5)
     print(f"\nthe teacher's commit reached the class's copy after {time.monotonic() - committed:.1f} s")
     student.pull()  # the student opens the link again

@@ -59,8 +59,9 @@ def classroom_config(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CLASSROOM_BRIDGE", "172.17.0.1")
     monkeypatch.setenv("CLASSROOM_STATE", str(tmp_path))
-    (tmp_path / "course.git").mkdir()  # the course's copy, which make classroom makes first
-    (tmp_path / "course.git" / "HEAD").write_text("ref: refs/heads/main\n")
+    for name in ("course.git", "handout.git"):  # the course's copies, which make classroom makes first
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "HEAD").write_text("ref: refs/heads/main\n")
     return PyFileConfigLoader("jupyterhub_config.py", str(ROOT / "classroom")).load_config()
 
 
@@ -70,6 +71,7 @@ def test_the_values_match_the_one_machine_classroom(values, classroom_config):
     assert [user["cmd"]] == config.DockerSpawner.cmd == ["jupyterhub-singleuser"]
     assert user["memory"]["limit"] == config.DockerSpawner.mem_limit == "1G"
     assert user["cpu"]["limit"] == config.DockerSpawner.cpu_limit == 1
+    assert user["startTimeout"] == config.Spawner.start_timeout == 300
     environment = config.DockerSpawner.environment
     for name in ("OMP_NUM_THREADS", "MXNET_USE_OPERATOR_TUNING", "NOTEBOOKS_HANDOUT"):
         assert user["extraEnv"][name] == environment[name], name
@@ -86,3 +88,41 @@ def test_the_values_match_the_one_machine_classroom(values, classroom_config):
     assert set(hub["Authenticator"]["admin_users"]) == config.Authenticator.admin_users == {"teacher"}
     assert set(hub["Authenticator"]["allowed_users"]) | {"teacher"} == config.Authenticator.allowed_users
     assert hub["Authenticator"]["allow_existing_users"] is config.Authenticator.allow_existing_users is False
+
+
+class Spawner:
+    """What the two per-user hooks read and change of a spawner (DockerSpawner's or KubeSpawner's)."""
+
+    def __init__(self, name: str, user_id: int, **traits):
+        users = [type("User", (), {"name": n, "id": i})() for n, i in (("teacher", 1), ("student01", 2), ("student07", 8))]
+        database = type("Database", (), {"query": lambda self, model: users})()
+        self.user = type("User", (), {"name": name, "id": user_id, "db": database})()
+        self.environment, self.default_url = {"OMP_NUM_THREADS": "1"}, "/git-pull?students"
+        self.__dict__.update(traits)
+
+
+def test_each_user_gets_the_same_uid_and_nbgrader_panels_on_both(values, classroom_config):
+    """make classroom's per_user hook and the chart's (hub.extraConfig) give each user the same uid
+    and nbgrader configuration, the teacher the class's uids and, on Kubernetes, a link of their own,
+    the answers and tests covered in the students' servers only."""
+    chart = {"c": type("Config", (), {"KubeSpawner": type("KubeSpawner", (), {})()})()}
+    exec(values["hub"]["extraConfig"]["nbgrader"], chart)  # as the chart's hub runs it, with its c
+    chart_hook, ours = chart["c"].KubeSpawner.pre_spawn_hook, classroom_config.Spawner.pre_spawn_hook
+    mounts = values["singleuser"]["storage"]["extraVolumeMounts"]
+    hidden = sorted(m["mountPath"] for m in mounts if m["name"] == "withheld")
+    for name, user_id, uid in (("teacher", 1, "1000"), ("student07", 8, "10008")):
+        kube = Spawner(name, user_id, volume_mounts={f"{i}-{m['name']}": m for i, m in enumerate(mounts)})  # as the chart does
+        docker = Spawner(name, user_id, extra_create_kwargs={}, extra_host_config={}, volumes={})
+        chart_hook(kube)
+        ours(docker)
+        for key in ("NB_UID", "JUPYTER_CONFIG_PATH", "CLASSROOM_UIDS"):
+            assert kube.environment.get(key) == docker.environment.get(key), (name, key)
+        assert docker.environment.get("CLASSROOM_UIDS") == ("student01:10002 student07:10008" if name == "teacher" else None)
+        assert docker.environment["NB_UID"] == uid and docker.extra_create_kwargs["user"] == "0"
+        assert kube.environment["OMP_NUM_THREADS"] == "1"  # the rest of the environment is kept
+        covered = sorted(m["mountPath"] for m in kube.volume_mounts.values() if m["name"] == "withheld")
+        assert covered == sorted(docker.extra_host_config.get("tmpfs", {})) == ([] if name == "teacher" else hidden)
+        assert (kube.default_url != "/git-pull?students") is (name == "teacher")
+    assert values["singleuser"]["uid"] == 0
+    exchange = [m["mountPath"] for m in mounts if m["name"] == "exchange"]
+    assert exchange == ["/srv/nbgrader/exchange"] and "/srv/nbgrader/exchange" in classroom_config.DockerSpawner.volumes.values()

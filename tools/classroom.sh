@@ -3,8 +3,9 @@
 # - Checks Docker, the image, the course's repository and branch, and the three ports first.
 # - Makes the class password, the admin password and the tokens once, in classroom/state/secrets
 #   (readable by this user only).
-# - A course on this machine is handed out from a copy of its one branch (state/course.git,
-#   tools/course-copy.sh), which fetches the teacher's commits every 10 s.
+# - A course on this machine is handed out from a copy of its one branch (state/course.git, the
+#   teacher's; state/handout.git, the students', without CLASSROOM_WITHHOLD: the exercises (handed
+#   out with nbgrader), their answers and the tests; tools/course-copy.sh), which fetches the teacher's commits every 10 s.
 # - supervisord (classroom/supervisord.conf) starts configurable-http-proxy, then the hub, then
 #   jupyterhub-idle-culler (CLASSROOM_IDLE_TIMEOUT, default 3600 s) and the copy's fetching, and starts
 #   again whichever stops: the proxy, the hub (after a crash, or `supervisorctl ... restart hub` after
@@ -55,6 +56,7 @@ GIT_TERMINAL_PROMPT=0 timeout 60 git ls-remote --exit-code "$repo" "refs/heads/$
 
 export IMAGE="$image" CLASSROOM_PORT="$port" CLASSROOM_PROXY_API_PORT=$((port + 1)) CLASSROOM_API_PORT=$((port + 81))
 export CLASSROOM_STATE="${CLASSROOM_STATE:-$here/state}" CLASSROOM_BRIDGE="$bridge" CLASSROOM_REPO="$repo" CLASSROOM_BRANCH="$branch"
+export CLASSROOM_WITHHOLD="${CLASSROOM_WITHHOLD-notebooks/06-exercises.ipynb notebooks/07-answers.ipynb tests}"
 prefix=${CLASSROOM_PREFIX:-mxnet-linreg-class}
 mkdir -p "$CLASSROOM_STATE"
 chmod 700 "$CLASSROOM_STATE"
@@ -83,7 +85,7 @@ stop() {
   [ -z "$follow" ] || kill "$follow" 2>/dev/null || true
   left=$(docker ps -aq --filter "label=mxnet-linreg.classroom=$prefix")
   [ -z "$left" ] || docker rm -f $left >/dev/null
-  echo "The hub, its proxy and the students' containers are stopped; their volumes ($prefix-home-*) stay."
+  echo "The hub, its proxy and the students' containers are stopped; their volumes stay ($prefix-home-*, and $prefix-exchange: the submissions)."
 }
 trap stop EXIT
 trap 'exit 129' HUP
@@ -91,9 +93,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 if [ -d "$repo" ]; then
-  # The containers see only this copy of the one branch, never the teacher's folder itself.
-  "$(dirname "$here")/tools/course-copy.sh" "$repo" "$branch" "$CLASSROOM_STATE/course.git" ||
-    fail "could not copy the branch $branch of $repo into $CLASSROOM_STATE/course.git."
+  # The containers see only these copies of the one branch, never the teacher's folder itself.
+  # shellcheck disable=SC2086  # the withheld paths, one a word
+  "$(dirname "$here")/tools/course-copy.sh" "$repo" "$branch" "$CLASSROOM_STATE/course.git" \
+      "$CLASSROOM_STATE/handout.git" $CLASSROOM_WITHHOLD ||
+    fail "could not copy the branch $branch of $repo into $CLASSROOM_STATE/course.git and handout.git (why above)."
 fi
 
 # supervisord (classroom/supervisord.conf) runs the proxy and the hub, and starts again whichever stops.
@@ -121,6 +125,8 @@ JupyterHub for the class: http://127.0.0.1:$port   (this machine only: see READM
   teacher:  teacher, password $CLASSROOM_ADMIN_PASSWORD   (admin page: http://127.0.0.1:$port/hub/admin)
   A student's server opens on the nbgitpuller link: it hands out the branch $branch of $repo,
   and later merges your new commits into the student's copy. The passwords are in $secrets.
+  the exercises: release, collect and grade them from the teacher's server with nbgrader
+    (README: Handing in and grading the exercises); the Formgrader: http://127.0.0.1:$port/user/teacher/formgrader
   restart the hub (after changing the config or the roster):
     $venv/bin/supervisorctl -s unix://$CLASSROOM_STATE/supervisor.sock restart hub
   stop the class: Ctrl-C (a student's edits not yet saved are lost: ask them to save first)

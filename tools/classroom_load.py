@@ -13,6 +13,10 @@ hub, proxy and spawner:
 It prints each student's times, the memory of their container after the lesson, and a summary,
 and exits non-zero unless every student finished. Every wait has a bound.
 
+A class handing in the exercises (make test-classroom) uses the same sessions: each student fetches
+the assignment the teacher released, writes answers into its answer cells, validates and submits,
+through the nbgrader assignment list's own calls (what its JupyterLab panel calls).
+
     python tools/classroom_load.py http://127.0.0.1:8000 PASSWORD --students 30
 """
 
@@ -31,6 +35,8 @@ import requests
 import websocket
 
 LESSON = "mxnet-linreg/notebooks/02-linear-regression-scratch.ipynb"
+COURSE, ASSIGNMENT = "mxnet-linreg", "linreg"  # nbgrader's names (classroom/jupyter/, README)
+EXERCISES = f"{ASSIGNMENT}/06-exercises.ipynb"  # where nbgrader's fetch puts the assignment, in the home
 TIMEOUT = 300  # seconds: the bound on each wait (a server's start, a pull, a cell)
 
 
@@ -152,19 +158,68 @@ class Student:
                                  json={"type": "notebook", "format": "json", "content": notebook})
         reply.raise_for_status()
 
+    def kernel(self) -> websocket.WebSocket:
+        """A new kernel on the student's server, and its websocket."""
+        reply = self.session.post(self.url("api/kernels"), json={"name": "mxnet"}, timeout=TIMEOUT)
+        reply.raise_for_status()
+        ws = self.url(f"api/kernels/{reply.json()['id']}/channels").replace("http://", "ws://", 1)
+        return websocket.create_connection(ws, timeout=TIMEOUT,
+                                           header=[f"Authorization: {self.session.headers['Authorization']}"])
+
     def run_notebook(self, path: str = LESSON) -> str:
         """Run the code cells of the student's copy of a notebook in a new kernel; leave the kernel running."""
         cells = [cell["source"] for cell in self.contents(path)["content"]["cells"] if cell["cell_type"] == "code"]
-        reply = self.session.post(self.url("api/kernels"), json={"name": "mxnet"}, timeout=TIMEOUT)
-        reply.raise_for_status()
-        kernel = reply.json()["id"]
-        ws = self.url(f"api/kernels/{kernel}/channels").replace("http://", "ws://", 1)
-        channel = websocket.create_connection(ws, timeout=TIMEOUT,
-                                              header=[f"Authorization: {self.session.headers['Authorization']}"])
+        channel = self.kernel()
         try:
             return "".join(execute(channel, source) for source in cells)
         finally:
             channel.close()
+
+    def shell(self, command: str, timeout: int = TIMEOUT) -> str:
+        """Run a shell command on the server, as its user does in a terminal there (here through a
+        kernel); return what it printed. Raises, with its output, if it fails or takes over timeout s."""
+        code = ("import subprocess\n"
+                f"done = subprocess.run({command!r}, shell=True, capture_output=True, text=True, timeout={timeout})\n"
+                "print(done.stdout + done.stderr, end='')\n"
+                "assert done.returncode == 0, f'exit status {done.returncode}'")
+        channel = self.kernel()
+        try:
+            return execute(channel, code)
+        finally:
+            channel.close()
+
+    def assignments(self, action: str = "", **data) -> dict:
+        """nbgrader's assignment list: the course's assignments (no action), or fetch, submit, fetch_feedback."""
+        if action:
+            reply = self.session.post(self.url(f"assignments/{action}"), timeout=TIMEOUT,
+                                      json={"course_id": COURSE, "assignment_id": ASSIGNMENT, **data})
+        else:
+            reply = self.session.get(self.url("assignments"), params={"course_id": COURSE}, timeout=TIMEOUT)
+        reply.raise_for_status()
+        result = reply.json()
+        if not result.get("success"):
+            raise RuntimeError(f"{self.name}: nbgrader's {action or 'list'} failed: {result.get('value')}")
+        return result
+
+    def hand_in(self, answers: dict[str, str]) -> None:
+        """Fetch the assignment (once), put each answer into its answer cell (by nbgrader's grade id:
+        {"e1-answer": code}), save, validate and submit, as a student does in JupyterLab."""
+        listed = self.assignments()["value"]
+        if not any(a["assignment_id"] == ASSIGNMENT and a["status"] in ("fetched", "submitted") for a in listed):
+            self.assignments("fetch")
+        notebook = self.contents(EXERCISES)["content"]
+        for cell in notebook["cells"]:
+            grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+            if grade_id in answers:
+                cell["source"] = answers[grade_id]
+        self.save(EXERCISES, notebook)
+        reply = self.session.post(self.url("assignments/validate"), json={"path": EXERCISES}, timeout=TIMEOUT)
+        reply.raise_for_status()
+        if not reply.json().get("success"):
+            raise RuntimeError(f"{self.name}: nbgrader's validate failed: {reply.json().get('value')}")
+        begun = time.monotonic()
+        self.assignments("submit")
+        self.times["submit"] = time.monotonic() - begun
 
     def lesson(self, start_time: float) -> "Student":
         """The whole visit: log in, start, pull, run lesson 02. Records when each step ended."""
@@ -220,6 +275,19 @@ def run_class(hub: str, password: str, names: list[str], prefix: str) -> dict:
         for kernel in student.session.get(student.url("api/kernels"), timeout=60).json() if "done" in student.times else []:
             student.session.delete(student.url(f"api/kernels/{kernel['id']}"), timeout=60)
     return figures
+
+
+def hand_in_at_once(students: list[Student], answers: dict[str, dict[str, str]]) -> dict:
+    """The students, logged in with their servers running, hand in their answers (by name) at once;
+    returns the failures by name, the time from the first request to the last submission and each
+    submission's time."""
+    start_time = time.monotonic()
+    with ThreadPoolExecutor(max_workers=len(students)) as pool:
+        futures = {student.name: pool.submit(student.hand_in, answers[student.name]) for student in students}
+    failed = {name: f"{type(future.exception()).__name__}: {future.exception()}"
+              for name, future in futures.items() if future.exception()}
+    return {"failed": failed, "total": time.monotonic() - start_time,
+            "submit": sorted(s.times["submit"] for s in students if "submit" in s.times)}
 
 
 def report(figures: dict) -> str:

@@ -16,11 +16,9 @@ course=$(mktemp -d)
 trap 'rm -rf "$course"' EXIT
 mkdir -p "$course/source/linreg"
 cp "$here/notebooks/07-answers.ipynb" "$course/source/linreg/06-exercises.ipynb"
-cat > "$course/nbgrader_config.py" <<'CONFIG'
-c = get_config()  # noqa: F821
-c.CourseDirectory.course_id = "mxnet-linreg"
-c.ClearSolutions.code_stub = {"python": "# 在这里写你的答案\nraise NotImplementedError()"}
-CONFIG
+# The same stub in the answer cells as a class's release (the teacher's nbgrader config).
+{ printf 'c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = "mxnet-linreg"\n'
+  grep '^c.ClearSolutions.code_stub' "$here/classroom/jupyter/teacher/nbgrader_config.py"; } > "$course/nbgrader_config.py"
 # nbgrader runs alembic (its gradebook's migrations) from PATH: the one beside it.
 if ! (cd "$course" && PATH="$(dirname "$nbgrader"):$PATH" "$nbgrader" generate_assignment linreg --force --log-level=WARN); then
   echo "error: nbgrader generate_assignment failed on notebooks/07-answers.ipynb (its message is above); $out is unchanged." >&2

@@ -7,8 +7,8 @@
 # tools/requirements-uv.txt) into the venv with pip, makes the venv hold exactly LOCK with
 # `uv pip sync` in hash-checking mode (every file must match its --hash; nothing is built
 # from source). For the notebooks' locks it then registers the environment as the Jupyter
-# kernel "mxnet" inside the venv and turns off JupyterLab's news prompt and update check
-# (the machine may have no internet).
+# kernel "mxnet" inside the venv, turns off JupyterLab's news prompt and update check
+# (the machine may have no internet) and nbgrader's panels (a class's hub turns them on).
 set -eu
 python=${1:-python3}
 venv=${2:-.venv}
@@ -68,4 +68,18 @@ mkdir -p "$venv/share/jupyter/lab/settings"
 cat > "$venv/share/jupyter/lab/settings/overrides.json" <<'JSON'
 {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
 JSON
+# nbgrader (the exercises' format) stays out of JupyterLab here, as `jupyter labextension disable
+# --level=sys_prefix` and `jupyter server extension disable --sys-prefix` would write it (those take a
+# minute): a learner's lab shows none of its panels and its server does not import it (3 s). A class's
+# hub turns on what each user needs (classroom/jupyter/: the assignment list, or the formgrader too).
+mkdir -p "$venv/etc/jupyter/labconfig"
+cat > "$venv/etc/jupyter/labconfig/page_config.json" <<'JSON'
+{"disabledExtensions": {"@jupyter/nbgrader:menu": true, "@jupyter/nbgrader:assignment-list": true,
+  "@jupyter/nbgrader:validate-assignment": true, "@jupyter/nbgrader:formgrader": true,
+  "@jupyter/nbgrader:course-list": true, "@jupyter/nbgrader:create-assignment": true}}
+JSON
+for part in assignment_list course_list formgrader validate_assignment; do
+  printf '{"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.%s": false}}}\n' "$part" \
+    > "$venv/etc/jupyter/jupyter_server_config.d/nbgrader.server_extensions.$part.json"
+done
 echo "$venv is ready ($lock): $("$venv/bin/python" -c 'import mxnet, numpy; print("mxnet", mxnet.__version__, "numpy", numpy.__version__)')"
