@@ -57,7 +57,7 @@ c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
 # password; tools/classroom.sh makes both and keeps them in the state folder. A student who knows
 # a classmate's name could log in as them: for graded work, use your school's login instead
 # (OAuthenticator, LTIAuthenticator: another authenticator_class and its settings).
-# The roster is read when the hub starts: restart the hub after changing it (README). A name taken
+# The roster is read when the hub starts: restart the hub after changing it (classroom/README.md). A name taken
 # off the roster can no longer log in (allow_existing_users off; by default a user the hub has
 # seen once may always log in again).
 roster = Path(env("CLASSROOM_ROSTER", here / "roster.txt"))
@@ -88,7 +88,7 @@ c.DockerSpawner.remove = True  # a stopped server's container goes; the home vol
 # environment lives outside it (/opt/mxnet-linreg), so it survives any change to the home.
 # The class's nbgrader exchange (below) is one volume, which every server mounts read-write.
 c.DockerSpawner.volumes = {prefix + "-home-{username}": "/home/jovyan", prefix + "-exchange": "/srv/nbgrader/exchange"}
-# Limits per student: 1 GiB of memory (a student uses about 270 MB running lesson 02, README), one
+# Limits per student: 1 GiB of memory (a student uses about 270 MB running lesson 02, classroom/README.md), one
 # core, and 512 processes and threads (a server running lesson 02 peaks at 24, in docker stats).
 # MXNet's and OpenBLAS's thread pools are sized to the core limit (rounded up), not to the
 # machine's cores. The home volume has no size limit: Docker's local volumes share this disk.

@@ -301,7 +301,7 @@ def test_a_class_of_students_at_once_all_finish_lesson_02(classroom):
     assert figures["finished"] == STUDENTS, report(figures)
 
 
-# The exercises handed in: the teacher's commands, as the README gives them (in a terminal on the
+# The exercises handed in: the teacher's commands, as classroom/README.md gives them (in a terminal on the
 # teacher's server; here through its kernel).
 RELEASE = """mkdir -p ~/course/source/linreg
 cp ~/mxnet-linreg/notebooks/07-answers.ipynb ~/course/source/linreg/06-exercises.ipynb
@@ -442,7 +442,7 @@ def refused(student: Student, command: str) -> str:
     return student.shell(f'out=$({command} 2>&1) && {{ echo "allowed: $out"; exit 1; }}; echo "$out"')
 
 
-def test_a_student_cannot_reach_the_answers_the_gradebook_or_anothers_submission(classroom, graded):
+def test_a_student_cannot_reach_the_answers_the_gradebook_or_find_anothers_submission(classroom, graded):
     """What the intruder tries, through the server's API and from inside their own container (their
     kernel, as a terminal would): each refusal is named."""
     intruder = classroom.student("intruder")
@@ -472,8 +472,9 @@ def test_a_student_cannot_reach_the_answers_the_gradebook_or_anothers_submission
 
 
 def test_the_teachers_formgrader_and_a_students_assignment_list_in_chromium(classroom, graded, browser):
-    """Screenshots in build/screenshots/. The formgrader is opened in a tab of its own (JupyterLab's
-    embedded panel can show blank since JupyterHub 4.1); what the embedded panel shows is printed."""
+    """Screenshots in build/screenshots/. The formgrader is opened in a tab of its own: JupyterLab's
+    embedded panel stays blank (jupyterhub-singleuser's default Content-Security-Policy,
+    frame-ancestors 'none', since JupyterHub 4.1)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def logged_in(name: str, password: str):
@@ -500,6 +501,7 @@ def test_the_teachers_formgrader_and_a_students_assignment_list_in_chromium(clas
         embedded = "stays blank"
     page.screenshot(path=str(SCREENSHOTS / "classroom-formgrader-embedded.png"))
     print(f"\nJupyterLab's embedded Formgrader panel {embedded}; in its own tab it shows the assignment")
+    assert embedded == "stays blank", "the embedded Formgrader works now: say so in classroom/README.md"
     page.context.close()
 
     page = logged_in("student01", classroom.password)

@@ -5,6 +5,7 @@ deployment's values merged over them. These tests do the same merge and the same
 """
 
 import copy
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
@@ -72,6 +73,7 @@ def test_the_values_match_the_one_machine_classroom(values, classroom_config):
     assert user["memory"]["limit"] == config.DockerSpawner.mem_limit == "1G"
     assert user["cpu"]["limit"] == config.DockerSpawner.cpu_limit == 1
     assert user["startTimeout"] == config.Spawner.start_timeout == 300
+    assert values["hub"]["config"]["KubeSpawner"]["http_timeout"] == config.Spawner.http_timeout == 300
     environment = config.DockerSpawner.environment
     for name in ("OMP_NUM_THREADS", "MXNET_USE_OPERATOR_TUNING", "NOTEBOOKS_HANDOUT"):
         assert user["extraEnv"][name] == environment[name], name
@@ -123,6 +125,9 @@ def test_each_user_gets_the_same_uid_and_nbgrader_panels_on_both(values, classro
         covered = sorted(m["mountPath"] for m in kube.volume_mounts.values() if m["name"] == "withheld")
         assert covered == sorted(docker.extra_host_config.get("tmpfs", {})) == ([] if name == "teacher" else hidden)
         assert (kube.default_url != "/git-pull?students") is (name == "teacher")
+        copy = {str(source): bind["bind"] for source, bind in docker.volumes.items() if isinstance(bind, dict)}
+        assert [Path(source).name for source, target in copy.items() if target == "/srv/course"] == [
+            "course.git" if name == "teacher" else "handout.git"]
     assert values["singleuser"]["uid"] == 0
     exchange = [m["mountPath"] for m in mounts if m["name"] == "exchange"]
     assert exchange == ["/srv/nbgrader/exchange"] and "/srv/nbgrader/exchange" in classroom_config.DockerSpawner.volumes.values()

@@ -27,13 +27,13 @@ branch=${CLASSROOM_BRANCH:-main}
 
 # Each check that asks a tool lets the tool's own error through (above the explanation) and says
 # its exit status.
-command -v docker >/dev/null 2>&1 || fail "no docker command: install Docker (README: Teaching a class)."
+command -v docker >/dev/null 2>&1 || fail "no docker command: install Docker (classroom/README.md)."
 docker info >/dev/null ||
   fail "docker cannot reach its daemon (docker info: exit status $?, its error above): start Docker (or run as a user in the docker group)."
 docker image inspect "$image" >/dev/null ||
   fail "no image $image yet (docker image inspect: exit status $?, its error above): run make image first."
 bridge=$("$venv/bin/python" "$here/docker_bridge.py") ||
-  fail "no address for Docker's bridge network (classroom/docker_bridge.py: exit status $?, why above), where the students' containers reach the hub (README: Teaching a class)."
+  fail "no address for Docker's bridge network (classroom/docker_bridge.py: exit status $?, why above), where the students' containers reach the hub (classroom/README.md)."
 # Whether this machine can listen on ADDRESS PORT; if not, the system's own reason.
 listenable() {
   "$venv/bin/python" -c 'import socket, sys
@@ -120,13 +120,13 @@ until grep -qE '^\[I [0-9 :.-]+ JupyterHub app:[0-9]+] JupyterHub is now running
   waited=$((waited + 1))
 done
 cat <<END
-JupyterHub for the class: http://127.0.0.1:$port   (this machine only: see README, Teaching a class)
+JupyterHub for the class: http://127.0.0.1:$port   (this machine only: see classroom/README.md)
   students: a name from the roster, password $CLASSROOM_PASSWORD
   teacher:  teacher, password $CLASSROOM_ADMIN_PASSWORD   (admin page: http://127.0.0.1:$port/hub/admin)
   A student's server opens on the nbgitpuller link: it hands out the branch $branch of $repo,
   and later merges your new commits into the student's copy. The passwords are in $secrets.
   the exercises: release, collect and grade them from the teacher's server with nbgrader
-    (README: Handing in and grading the exercises); the Formgrader: http://127.0.0.1:$port/user/teacher/formgrader
+    (classroom/README.md: Handing in and grading the exercises); the Formgrader: http://127.0.0.1:$port/user/teacher/formgrader
   restart the hub (after changing the config or the roster):
     $venv/bin/supervisorctl -s unix://$CLASSROOM_STATE/supervisor.sock restart hub
   stop the class: Ctrl-C (a student's edits not yet saved are lost: ask them to save first)

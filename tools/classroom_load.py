@@ -35,7 +35,7 @@ import requests
 import websocket
 
 LESSON = "mxnet-linreg/notebooks/02-linear-regression-scratch.ipynb"
-COURSE, ASSIGNMENT = "mxnet-linreg", "linreg"  # nbgrader's names (classroom/jupyter/, README)
+COURSE, ASSIGNMENT = "mxnet-linreg", "linreg"  # nbgrader's names (classroom/jupyter/, classroom/README.md)
 EXERCISES = f"{ASSIGNMENT}/06-exercises.ipynb"  # where nbgrader's fetch puts the assignment, in the home
 TIMEOUT = 300  # seconds: the bound on each wait (a server's start, a pull, a cell)
 

@@ -12,7 +12,7 @@ image=${1:?usage: tools/docker-lab.sh IMAGE PORT}
 port=${2:-8888}
 fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-command -v docker >/dev/null 2>&1 || fail "no docker command: install Docker, then make image docker-lab (README: No Linux with Python 3.11?)."
+command -v docker >/dev/null 2>&1 || fail "no docker command: install Docker, then make image docker-lab (INSTALL.md: No Linux with Python 3.11?)."
 # Each check that asks docker lets its own error through (above the explanation) and says its exit status.
 docker info >/dev/null ||
   fail "docker cannot reach its daemon (docker info: exit status $?, its error above): start Docker, then run make docker-lab again."

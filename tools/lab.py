@@ -59,7 +59,7 @@ def main(extra: list[str]) -> int:
     elif ip not in LOOPBACK:
         print(f"warning: LAB_IP={ip}: JupyterLab will listen beyond this machine. Anyone who can reach\n"
               f"  it and learns the token can run code as {os.environ.get('USER', 'this user')}. Prefer the\n"
-              "  default 127.0.0.1 and an SSH tunnel (see README).", file=sys.stderr)
+              "  default 127.0.0.1 and an SSH tunnel (see INSTALL.md).", file=sys.stderr)
 
     notebooks = Path(os.environ.get("LAB_NOTEBOOKS") or ROOT / "notebooks")
     jupyter = Path(sys.executable).with_name("jupyter")

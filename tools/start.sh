@@ -17,11 +17,14 @@ if [ "$(id -u)" = 0 ]; then
   [ "$(id -u jovyan)" = "$NB_UID" ] || usermod --non-unique --uid "$NB_UID" jovyan
   # The teacher's server is given the class's uids (CLASSROOM_UIDS="name:uid ..."): each becomes a
   # name here, so that nbgrader collect can say who owns a submission.
+  set -f  # the entries are words, not file patterns
   for entry in ${CLASSROOM_UIDS:-}; do
     name=${entry%%:*} uid=${entry#*:}
-    case $name$uid in *[!a-z0-9._-]*) echo "warning: skipped the user entry $entry" >&2; continue ;; esac
+    case $name in ''|*[!a-z0-9._@-]*) echo "warning: skipped the user entry $entry (a name of a-z 0-9 . _ @ -)" >&2; continue ;; esac
+    case $uid in ''|*[!0-9]*) echo "warning: skipped the user entry $entry (no uid)" >&2; continue ;; esac
     getent passwd "$name" >/dev/null || echo "$name:x:$uid:$(id -g jovyan)::/nonexistent:/usr/sbin/nologin" >> /etc/passwd
   done
+  set +f
   [ "$(stat -c %u "$HOME")" = "$NB_UID" ] || chown -R "$NB_UID" "$HOME"
   exec setpriv --reuid="$NB_UID" --regid="$(id -g jovyan)" --init-groups --no-new-privs --inh-caps=-all "$0" "$@"
 fi
