@@ -1,5 +1,5 @@
 # The series in a container: Debian 12's Python 3.11 and the project's .venv, made by
-# tools/venv.sh from the hash-checked lock requirements.txt, as `make venv` makes it on a host.
+# setup/venv.sh from the hash-checked lock requirements.txt, as `make venv` makes it on a host.
 # The project and its environment live in /opt/mxnet-linreg, outside the home directory, so the
 # image also works when a classroom's JupyterHub mounts a student's own (empty at first) volume
 # at /home/jovyan. The default (last) stage is the learners' image, for `make docker-lab`,
@@ -9,6 +9,9 @@
 #   docker run --rm -p 127.0.0.1:8888:8888 mxnet-linreg   # JupyterLab; open the printed URL
 ARG BASE=debian:bookworm-slim
 FROM ${BASE} AS learner
+# Marks every image built from this file (the learners', the test stage, Dev Containers', Binder's):
+# make image and make docker-test remove the project's untagged images, the builds theirs replaced.
+LABEL mxnet-linreg.project=mxnet-linreg
 
 # Binder passes the user it runs as; uid 1000 otherwise. Never root.
 ARG NB_USER=jovyan
@@ -34,12 +37,12 @@ RUN apt-get update \
 WORKDIR /opt/mxnet-linreg
 # The packages first, from the lock alone: editing a notebook or a tool does not reinstall them.
 COPY requirements.txt ./
-COPY tools/venv.sh tools/requirements-uv.txt tools/
+COPY setup/venv.sh setup/requirements-uv.txt setup/
 # uv installed the set; learners do not need the installer itself (38 MB), so it goes. Then the
 # modules that every server and kernel imports at start-up are imported once, which stores their
 # bytecode: each student's server and kernel then starts without compiling them again (the
 # students cannot write here, and compiling everything would add 106 MB instead of ~30).
-RUN sh tools/venv.sh python3 .venv requirements.txt \
+RUN sh setup/venv.sh python3 .venv requirements.txt \
  && .venv/bin/python -m pip uninstall --quiet -y uv \
  && MPLCONFIGDIR=/tmp/mpl .venv/bin/python -c "import jupyterhub.singleuser, jupyter_server.serverapp, jupyterlab.labapp, \
       notebook.app, jupyter_lsp, jupyter_server_terminals, nbgitpuller.handlers, nbgrader.server_extensions.assignment_list, \
@@ -54,20 +57,20 @@ RUN touch .venv/.installed
 # jupyter, jupyter-notebook (Binder), jupyterhub-singleuser (a hub) and python come from .venv.
 ENV PATH=/opt/mxnet-linreg/.venv/bin:${PATH} JUPYTER_PATH=/opt/mxnet-linreg/.venv/share/jupyter \
     PYTHONDONTWRITEBYTECODE=1
-# tools/lab.py: listen on the container's own interface (see LAB_CONTAINER there), serve ~/notebooks.
+# lab/lab.py: listen on the container's own interface (see LAB_CONTAINER there), serve ~/notebooks.
 ENV LAB_IP=0.0.0.0 LAB_PORT=8888 LAB_CONTAINER=1 LAB_NOTEBOOKS=/home/${NB_USER}/notebooks
 USER ${NB_USER}
 WORKDIR ${HOME}
 EXPOSE 8888
-# tools/start.sh copies the notebooks into ~/notebooks on the first start, then runs the command.
-ENTRYPOINT ["/opt/mxnet-linreg/tools/start.sh"]
-CMD ["python", "/opt/mxnet-linreg/tools/lab.py", "--no-browser"]
+# image/start.sh copies the notebooks into ~/notebooks on the first start, then runs the command.
+ENTRYPOINT ["/opt/mxnet-linreg/image/start.sh"]
+CMD ["python", "/opt/mxnet-linreg/lab/lab.py", "--no-browser"]
 
 # make docker-test: the same environment plus the test tools (requirements-test.txt), run in place.
 FROM learner AS test
 USER root
 WORKDIR /opt/mxnet-linreg
-RUN sh tools/venv.sh python3 .venv requirements-test.txt && touch .venv/.installed .venv/.installed-test
+RUN sh setup/venv.sh python3 .venv requirements-test.txt && touch .venv/.installed .venv/.installed-test
 ENTRYPOINT []
 CMD ["make", "test"]
 

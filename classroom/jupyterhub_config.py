@@ -1,6 +1,6 @@
 # JupyterHub for a class on one machine: every student gets a container of the project's image
 # (make image), started by DockerSpawner, with a volume of their own for their home.
-# `make classroom` starts it (tools/classroom.sh sets the CLASSROOM_* variables below and prints
+# `make classroom` starts it (classroom/classroom.sh sets the CLASSROOM_* variables below and prints
 # the passwords); read this file top to bottom and change what your class needs.
 #
 # Versions: JupyterHub 5.5.0, DockerSpawner 14.0.0, jupyterhub-idle-culler 2.0.0, Supervisor 4.3.0
@@ -32,7 +32,7 @@ c.JupyterHub.cleanup_servers = False
 # it next checks them, every last_activity_interval (JupyterHub's default: 300 s; here 10 s).
 c.JupyterHub.last_activity_interval = 10
 # The hub's own API, which the students' servers call, listens on the Docker bridge's address
-# (tools/classroom.sh passes it; 172.17.0.1 unless Docker is configured otherwise): the containers
+# (classroom/classroom.sh passes it; 172.17.0.1 unless Docker is configured otherwise): the containers
 # reach it, and it is not 0.0.0.0. Another machine reaches it only if it routes the bridge's
 # network through this one; a host firewall that drops the containers' packets to the host
 # (ufw, firewalld) keeps the servers from starting: allow docker0 to this port.
@@ -54,7 +54,7 @@ c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
 # --- Who may log in -------------------------------------------------------------------------
 # JupyterHub's shared-password authenticator: the students in classroom/roster.txt (one user name
 # a line) log in with the class password, the teacher ("teacher", an admin) with the admin
-# password; tools/classroom.sh makes both and keeps them in the state folder. A student who knows
+# password; classroom/classroom.sh makes both and keeps them in the state folder. A student who knows
 # a classmate's name could log in as them: for graded work, use your school's login instead
 # (OAuthenticator, LTIAuthenticator: another authenticator_class and its settings).
 # The roster is read when the hub starts: restart the hub after changing it (classroom/README.md). A name taken
@@ -75,7 +75,7 @@ c.DockerSpawner.image = env("IMAGE", "mxnet-linreg")
 c.DockerSpawner.pull_policy = "never"  # the image is built on this machine: make image
 c.DockerSpawner.cmd = ["jupyterhub-singleuser"]  # replaces the image's own command (JupyterLab)
 c.DockerSpawner.name_template = prefix + "-{username}"
-# The label marks this hub's containers: Ctrl-C removes exactly those (tools/classroom.sh).
+# The label marks this hub's containers: Ctrl-C removes exactly those (classroom/classroom.sh).
 c.DockerSpawner.extra_create_kwargs = {"labels": {"mxnet-linreg.classroom": prefix}}
 # A whole class starting at once waits for the CPU: the last server to answer waits behind most of
 # the class's first minutes (30 students on 2 cores: up to 315 s from the first login to the last
@@ -109,7 +109,7 @@ c.DockerSpawner.environment = {
 # repository; set CLASSROOM_REPO to another folder, or to a URL the containers can clone with no
 # login (https://github.com/you/course; never one holding a token: every student's link shows it).
 # A repository on this machine is never mounted itself (its folder may hold the state folder's
-# passwords): tools/classroom.sh keeps a copy of the one branch, state/course.git, fetching your
+# passwords): classroom/classroom.sh keeps a copy of the one branch, state/course.git, fetching your
 # commits every 10 s, and the containers see that copy, read-only, at /srv/course.
 repo = env("CLASSROOM_REPO", str(here.parent))
 branch = env("CLASSROOM_BRANCH", "main")
@@ -146,7 +146,7 @@ c.JupyterHub.load_roles = [{
 # for the students, and the formgrader too for the teacher (classroom/jupyter/, read in the image).
 # Each server runs as a uid of its user's own (the teacher as the image's jovyan, 1000; a student as
 # 10000 + the hub's id for them), so that nbgrader's file permissions keep one student from
-# another's submission: the container starts as root and the image's entrypoint (tools/start.sh)
+# another's submission: the container starts as root and the image's entrypoint (image/start.sh)
 # switches to that uid before anything else runs. A student's server does not see what the image
 # holds for self-learners and maintainers: the answers (notebooks/) and the tests (tests/) are covered
 # by empty read-only folders.

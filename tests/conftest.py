@@ -18,7 +18,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))  # the serie
 EXERCISES = ROOT / "notebooks" / "06-exercises.ipynb"  # the learners' copy: nbgrader makes it from 07, no outputs
 EXECUTED = [path for path in NOTEBOOKS if path != EXERCISES]  # stored outputs of one run: nbval re-runs these
 SCREENSHOTS = ROOT / "build" / "screenshots"
-sys.path.insert(0, str(ROOT / "tools"))  # build_html and lab are scripts, not a package
+# Scripts of the parts, not a package: the site's builder, make lab, the classroom's load driver.
+sys.path[:0] = [str(ROOT / part) for part in ("site", "lab", "classroom")]
 
 
 def chromium_or_skip() -> str:

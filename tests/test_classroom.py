@@ -1,7 +1,7 @@
 """The classroom (make test-classroom, run by CI as root): make classroom's hub, proxy and spawner,
 the real ones, serving the project's image to a class at once, and its faults.
 
-The hub is started by tools/classroom.sh exactly as `make classroom` starts it, on free ports, with
+The hub is started by classroom/classroom.sh exactly as `make classroom` starts it, on free ports, with
 a state folder, a roster and a container prefix of the test's own, and a course repository made
 from this checkout's notebooks (a teacher's commit to it is one of the faults). Each fault checks
 that nothing a student saved is lost. Ctrl-C ends the class: no container may be left.
@@ -68,7 +68,7 @@ def course_repository(folder: Path) -> Path:
 
 
 class Classroom:
-    """make classroom, started by the test: tools/classroom.sh in a process group of its own."""
+    """make classroom, started by the test: classroom/classroom.sh in a process group of its own."""
 
     def __init__(self, folder: Path, names: list[str], idle_timeout: int = 3600, ignore_sigint: bool = False):
         self.folder, self.prefix = folder, f"mxnet-linreg-test-{uuid.uuid4().hex[:8]}"
@@ -85,7 +85,7 @@ class Classroom:
         # ignore_sigint: as a script started in the background by another (a non-interactive shell
         # gives its background commands SIGINT ignored, which they then cannot trap).
         self.process = subprocess.Popen(
-            [str(ROOT / "tools" / "classroom.sh"), str(HUB_VENV), IMAGE, str(self.port)], cwd=ROOT,
+            [str(ROOT / "classroom" / "classroom.sh"), str(HUB_VENV), IMAGE, str(self.port)], cwd=ROOT,
             env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
             preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None)
         self.output: list[str] = []
@@ -208,7 +208,7 @@ def test_make_classroom_says_what_is_wrong_and_starts_nothing(image, tmp_path, f
     with socket.create_server(("127.0.0.1", port + 1)):  # held only in the "port taken" case below
         if fault != "port taken":
             port = ports()
-        result = subprocess.run([str(ROOT / "tools" / "classroom.sh"), str(HUB_VENV),
+        result = subprocess.run([str(ROOT / "classroom" / "classroom.sh"), str(HUB_VENV),
                                  "mxnet-linreg-none" if fault == "no image" else image, str(port)],
                                 env=environment, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and expected in result.stderr and tools_own in result.stderr, result.stderr
@@ -282,7 +282,7 @@ def test_make_classroom_finds_the_bridge_on_a_daemons_first_boot_or_says_what_do
     for that). Where that fails too, it says so with what Docker answered, and starts nothing."""
     docker = FirstBootDocker(tmp_path / "docker.sock")
     try:
-        result = subprocess.run([str(ROOT / "tools" / "classroom.sh"), str(HUB_VENV), image, str(ports())],
+        result = subprocess.run([str(ROOT / "classroom" / "classroom.sh"), str(HUB_VENV), image, str(ports())],
                                 env=dict(os.environ, CLASSROOM_STATE=str(tmp_path / "state"), DOCKER_HOST=docker.url),
                                 capture_output=True, text=True, timeout=60)
     finally:

@@ -1,4 +1,4 @@
-"""tools/course-copy.sh: the copy of the course that make classroom mounts into the students'
+"""classroom/course-copy.sh: the copy of the course that make classroom mounts into the students'
 containers holds the one branch handed out, and nothing a student could read of another."""
 
 import subprocess
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, git, run
 
-COPY = ROOT / "tools" / "course-copy.sh"
+COPY = ROOT / "classroom" / "course-copy.sh"
 
 
 def commit(repo: Path, name: str, text: str) -> str:

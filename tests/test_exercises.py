@@ -28,7 +28,7 @@ def grading(cell) -> dict:
 
 def test_the_learners_copy_is_what_nbgrader_generates_from_the_answers(tmp_path):
     out = tmp_path / "06-exercises.ipynb"
-    subprocess.run([str(ROOT / "tools" / "exercises.sh"), str(NBGRADER), str(out)], check=True, timeout=120,
+    subprocess.run([str(ROOT / "classroom" / "exercises.sh"), str(NBGRADER), str(out)], check=True, timeout=120,
                    capture_output=True)
     assert out.read_bytes() == EXERCISES.read_bytes(), "notebooks/06-exercises.ipynb is stale: run make exercises"
 

@@ -118,7 +118,7 @@ def test_an_unreadable_notebook_stops_make_html_with_one_line_and_no_partial_sit
     out = tmp_path / "html"
     out.mkdir()
     (out / "earlier.html").write_text("the site built before")
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "build_html.py"), str(out), *map(str, copies)],
+    result = subprocess.run([sys.executable, str(ROOT / "site" / "build_html.py"), str(out), *map(str, copies)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]

@@ -46,6 +46,10 @@ def image():
     yield IMAGE
     left = set(containers()) - before
     assert not left, f"containers left by the image tests: {left}"
+    # Each build from the Dockerfile carries its label: none may be left untagged (make image, make
+    # docker-test, Dev Containers and repo2docker builds), or repeated runs fill the disk.
+    untagged = run("docker", "images", "-q", "--filter", "dangling=true", "--filter", "label=mxnet-linreg.project").stdout
+    assert not untagged.split(), f"untagged images of the project left behind: {untagged.split()}"
 
 
 def containers() -> list[str]:
@@ -289,7 +293,7 @@ def test_binder_builds_with_repo2docker_and_runs_the_lesson_behind_a_token(tools
 
 
 def test_the_image_started_as_root_runs_as_nb_uid_with_no_way_back_or_refuses(image):
-    """How make classroom starts a server (tools/start.sh): as root with NB_UID, which the server then
+    """How make classroom starts a server (image/start.sh): as root with NB_UID, which the server then
     runs as, with no_new_privs set and no capabilities; without NB_UID it refuses, saying why."""
     became = run("docker", "run", "--rm", "--network", "none", "--user", "0", "-e", "NB_UID=10005", image,
                  "sh", "-c", "id -u; id -un; grep -E '^(NoNewPrivs|CapEff)' /proc/self/status").stdout.split()
@@ -297,3 +301,24 @@ def test_the_image_started_as_root_runs_as_nb_uid_with_no_way_back_or_refuses(im
     refused = subprocess.run(["docker", "run", "--rm", "--network", "none", "--user", "0", image, "id"],
                              capture_output=True, text=True, timeout=120)
     assert refused.returncode == 1 and "started as root without NB_UID" in refused.stderr, refused
+
+
+def test_docker_lab_run_by_root_serves_the_lab_as_root(image, tmp_path):
+    """make docker-lab by a host's root (CI's machines, a VM): the server runs as root (NB_UID=0), so
+    that it can write the host's root-owned notebooks/."""
+    if os.geteuid() != 0:
+        pytest.skip("run by root only")
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    port, token = free_port(), uuid.uuid4().hex
+    lab = subprocess.Popen([str(ROOT / "image" / "docker-lab.sh"), image, str(port)], cwd=tmp_path,
+                           env=dict(os.environ, LAB_TOKEN=token), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, start_new_session=True)
+    try:
+        printed = next((line for line in lab.stdout if "open: " in line or "error:" in line), "")
+        assert "open: " in printed, printed
+        base = f"http://127.0.0.1:{port}"
+        created = jupyter_rest(f"{base}/api/contents/from-root.txt", "PUT", {"type": "file", "format": "text",
+                                                                             "content": "x"}, token=token)[0]
+        assert created == 201 and (tmp_path / "notebooks" / "from-root.txt").stat().st_uid == 0
+    finally:
+        interrupt(lab, 30)

@@ -24,11 +24,11 @@ START_TIMEOUT = 60  # seconds: JupyterLab starts in about 2 s here
 
 
 def start_lab(port: int, runtime_dir) -> subprocess.Popen:
-    """Run tools/lab.py as `make lab` does, in its own process group."""
+    """Run lab/lab.py as `make lab` does, in its own process group."""
     env = dict(os.environ, LAB_PORT=str(port), LAB_TOKEN=TOKEN, JUPYTER_RUNTIME_DIR=str(runtime_dir),
                JUPYTER_PATH=str(Path(sys.prefix) / "share" / "jupyter"))  # as the Makefile exports it
     env.pop("LAB_IP", None)
-    return subprocess.Popen([sys.executable, str(ROOT / "tools" / "lab.py"), "--no-browser"], env=env,
+    return subprocess.Popen([sys.executable, str(ROOT / "lab" / "lab.py"), "--no-browser"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 

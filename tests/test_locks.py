@@ -1,7 +1,7 @@
 """The locked requirements: declared once in pyproject.toml, every pin hashed, installs hash-checked.
 
 requirements.txt (the learners' set), requirements-test.txt (that set plus the test tools),
-classroom/requirements.txt (the classroom's hub) and tools/requirements-uv.txt (the installer) are compiled by `make lock` from the dependency groups
+classroom/requirements.txt (the classroom's hub) and setup/requirements-uv.txt (the installer) are compiled by `make lock` from the dependency groups
 in pyproject.toml. These tests read the files offline; the last one installs one package with
 a tampered hash into a throwaway environment and expects uv's own refusal.
 """
@@ -18,7 +18,7 @@ from conftest import ROOT
 from packaging.requirements import Requirement
 
 LOCKS = {"learn": ROOT / "requirements.txt", "test": ROOT / "requirements-test.txt",
-         "classroom": ROOT / "classroom" / "requirements.txt", "uv": ROOT / "tools" / "requirements-uv.txt"}
+         "classroom": ROOT / "classroom" / "requirements.txt", "uv": ROOT / "setup" / "requirements-uv.txt"}
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)==(\S+)((?:\s*\\\n\s*--hash=sha256:[0-9a-f]{64})*)", re.MULTILINE)
 UV = Path(sys.prefix) / "bin" / "uv"
 

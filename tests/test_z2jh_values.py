@@ -82,7 +82,7 @@ def test_the_values_match_the_one_machine_classroom(values, classroom_config):
     link, ours = (parse_qs(urlsplit(url).query) for url in (user["defaultUrl"], config.Spawner.default_url))
     assert user["defaultUrl"].startswith("/git-pull?") and config.Spawner.default_url.startswith("/git-pull?")
     assert {k: v for k, v in link.items() if k != "repo"} == {k: v for k, v in ours.items() if k != "repo"}
-    starter = (ROOT / "tools" / "classroom.sh").read_text(encoding="utf-8")
+    starter = (ROOT / "classroom" / "classroom.sh").read_text(encoding="utf-8")
     assert values["cull"]["timeout"] == 3600 and "idle=${CLASSROOM_IDLE_TIMEOUT:-3600}" in starter
     hub = values["hub"]["config"]
     assert hub["JupyterHub"]["authenticator_class"] == config.JupyterHub.authenticator_class == "shared-password"

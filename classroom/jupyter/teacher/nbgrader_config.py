@@ -4,5 +4,5 @@
 c = get_config()  # noqa: F821 (nbgrader provides it)
 c.CourseDirectory.root = "/home/jovyan/course"
 # The answer cells' stub in what students get: the same as notebooks/06-exercises.ipynb's
-# (tools/exercises.sh takes this line from here).
+# (classroom/exercises.sh takes this line from here).
 c.ClearSolutions.code_stub = {"python": "# 在这里写你的答案\nraise NotImplementedError()"}

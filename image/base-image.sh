@@ -6,7 +6,7 @@
 # The stand-in also trusts the host's own extra CA certificates, if any (in
 # /usr/local/share/ca-certificates, as behind a TLS-intercepting proxy such as the CI
 # machines'), and tells pip to use the system's CA bundle, so pip works in a build there.
-# Usage: ci/base-image.sh [IMAGE]   (default debian:bookworm-slim; make image calls it)
+# Usage: image/base-image.sh [IMAGE]   (default debian:bookworm-slim; make image calls it)
 set -eu
 base=${1:-debian:bookworm-slim}
 fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -24,7 +24,7 @@ case $base in
   *) fail "cannot pull $base (docker's error above), and only debian:bookworm can be built here from Debian's packages." ;;
 esac
 [ "$(id -u)" = 0 ] || fail "cannot pull $base (no Docker Hub?). Building a stand-in from Debian's packages needs root:
-  sudo ci/base-image.sh $base   then make image again."
+  sudo image/base-image.sh $base   then make image again."
 if ! command -v debootstrap >/dev/null 2>&1; then
   command -v apt-get >/dev/null 2>&1 || fail "cannot pull $base and no debootstrap or apt-get to build it."
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null

@@ -17,7 +17,7 @@ A class handing in the exercises (make test-classroom) uses the same sessions: e
 the assignment the teacher released, writes answers into its answer cells, validates and submits,
 through the nbgrader assignment list's own calls (what its JupyterLab panel calls).
 
-    python tools/classroom_load.py http://127.0.0.1:8000 PASSWORD --students 30
+    python classroom/classroom_load.py http://127.0.0.1:8000 PASSWORD --students 30
 """
 
 import argparse
@@ -158,18 +158,19 @@ class Student:
                                  json={"type": "notebook", "format": "json", "content": notebook})
         reply.raise_for_status()
 
-    def kernel(self) -> websocket.WebSocket:
-        """A new kernel on the student's server, and its websocket."""
+    def kernel(self) -> tuple[str, websocket.WebSocket]:
+        """A new kernel on the student's server: its id and its websocket."""
         reply = self.session.post(self.url("api/kernels"), json={"name": "mxnet"}, timeout=TIMEOUT)
         reply.raise_for_status()
-        ws = self.url(f"api/kernels/{reply.json()['id']}/channels").replace("http://", "ws://", 1)
-        return websocket.create_connection(ws, timeout=TIMEOUT,
-                                           header=[f"Authorization: {self.session.headers['Authorization']}"])
+        kernel_id = reply.json()["id"]
+        ws = self.url(f"api/kernels/{kernel_id}/channels").replace("http://", "ws://", 1)
+        return kernel_id, websocket.create_connection(
+            ws, timeout=TIMEOUT, header=[f"Authorization: {self.session.headers['Authorization']}"])
 
     def run_notebook(self, path: str = LESSON) -> str:
         """Run the code cells of the student's copy of a notebook in a new kernel; leave the kernel running."""
         cells = [cell["source"] for cell in self.contents(path)["content"]["cells"] if cell["cell_type"] == "code"]
-        channel = self.kernel()
+        _, channel = self.kernel()
         try:
             return "".join(execute(channel, source) for source in cells)
         finally:
@@ -177,16 +178,18 @@ class Student:
 
     def shell(self, command: str, timeout: int = TIMEOUT) -> str:
         """Run a shell command on the server, as its user does in a terminal there (here through a
-        kernel); return what it printed. Raises, with its output, if it fails or takes over timeout s."""
+        kernel, shut down afterwards); return what it printed. Raises, with its output, if it fails or
+        takes over timeout s."""
         code = ("import subprocess\n"
                 f"done = subprocess.run({command!r}, shell=True, capture_output=True, text=True, timeout={timeout})\n"
                 "print(done.stdout + done.stderr, end='')\n"
                 "assert done.returncode == 0, f'exit status {done.returncode}'")
-        channel = self.kernel()
+        kernel_id, channel = self.kernel()
         try:
             return execute(channel, code)
         finally:
             channel.close()
+            self.session.delete(self.url(f"api/kernels/{kernel_id}"), timeout=60)
 
     def assignments(self, action: str = "", **data) -> dict:
         """nbgrader's assignment list: the course's assignments (no action), or fetch, submit, fetch_feedback."""
@@ -284,8 +287,8 @@ def hand_in_at_once(students: list[Student], answers: dict[str, dict[str, str]])
     start_time = time.monotonic()
     with ThreadPoolExecutor(max_workers=len(students)) as pool:
         futures = {student.name: pool.submit(student.hand_in, answers[student.name]) for student in students}
-    failed = {name: f"{type(future.exception()).__name__}: {future.exception()}"
-              for name, future in futures.items() if future.exception()}
+    errors = {name: future.exception() for name, future in futures.items()}
+    failed = {name: f"{type(error).__name__}: {error}" for name, error in errors.items() if error}
     return {"failed": failed, "total": time.monotonic() - start_time,
             "submit": sorted(s.times["submit"] for s in students if "submit" in s.times)}
 

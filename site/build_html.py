@@ -1,9 +1,9 @@
 """Render the notebook series as a static site that reads offline (make html).
 
 Each notebook becomes one page with its stored outputs (nbconvert's HTMLExporter
-and the nbconvert template "site" in tools/site/, which extends JupyterLab's), with
+and the nbconvert template "site" in site/, which extends JupyterLab's), with
 the notebook file itself copied beside it for download. The front page, index.html,
-is rendered the same way from tools/site/index.md, with the series listed in order.
+is rendered the same way from site/index.md, with the series listed in order.
 Formulas are converted from LaTeX to MathML at build time, so no page loads MathJax,
 require.js or anything else from the network; plots are embedded as data: URIs.
 Pages say they are Chinese (lang="zh-CN"), follow the reader's light or dark colour
@@ -11,7 +11,7 @@ scheme, and give every plot the description kept in its cell's metadata ("captio
 A notebook that cannot be read, or a plot without a description, stops the build with
 one line naming the file, and the previous site is left as it was.
 
-Usage: python tools/build_html.py OUTPUT_DIR NOTEBOOK...
+Usage: python site/build_html.py OUTPUT_DIR NOTEBOOK...
 """
 
 import html
@@ -27,7 +27,7 @@ from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
-TEMPLATES = Path(__file__).parent / "site"
+TEMPLATES = Path(__file__).parent
 # JupyterLab's own dark theme: its variables apply when the reader's system is set to dark.
 DARK_THEME = Path(jupyterlab.__file__).parent / "themes" / "@jupyterlab" / "theme-dark-extension" / "index.css"
 # $$display$$ or $inline$ (inline math stays on one line)
@@ -83,7 +83,7 @@ def source_note(page: dict) -> str:
 
 
 def index_notebook(pages: list[dict]):
-    """The front page as a one-cell notebook: tools/site/index.md with the list of pages filled in."""
+    """The front page as a one-cell notebook: site/index.md with the list of pages filled in."""
     contents = "\n".join(f'{n}. [{p["title"]}]({p["file"]})<br>{p["summary"]}' for n, p in enumerate(pages, 1))
     text = (TEMPLATES / "index.md").read_text(encoding="utf-8").replace("{contents}", contents)
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])

@@ -1,14 +1,15 @@
 #!/bin/sh
 # make docker-lab: JupyterLab from the project's image, on the host's 127.0.0.1 only.
 # The host's notebooks/ is mounted into the container, so edits stay on the host, and
-# the server runs with the host user's uid and gid, so they stay owned by that user.
+# the server runs with the host user's uid and gid, so they stay owned by that user (root too:
+# NB_UID tells the image's entrypoint that root is asked for, image/start.sh).
 # The token is LAB_TOKEN, or a fresh random one, handed to the container through the
 # environment (not the command line, where `ps` would show it). The address is printed once
 # the server says it is running (its own log line), within 60 s, or the script fails with the
 # container's last lines. Ctrl-C stops the server and removes the container.
-# Usage: [LAB_TOKEN=...] tools/docker-lab.sh IMAGE PORT
+# Usage: [LAB_TOKEN=...] image/docker-lab.sh IMAGE PORT
 set -eu
-image=${1:?usage: tools/docker-lab.sh IMAGE PORT}
+image=${1:?usage: image/docker-lab.sh IMAGE PORT}
 port=${2:-8888}
 fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
@@ -30,7 +31,7 @@ name="mxnet-linreg-lab-$port"
 if ! container=$(docker run --detach --init --name "$name" \
      --publish "127.0.0.1:$port:8888" \
      --volume "$(pwd)/notebooks:/home/jovyan/notebooks" \
-     --user "$uid:$(id -g)" --env HOME="$home" --env LAB_TOKEN --env LAB_HOST_PORT="$port" \
+     --user "$uid:$(id -g)" --env NB_UID="$uid" --env HOME="$home" --env LAB_TOKEN --env LAB_HOST_PORT="$port" \
      "$image"); then
   status=$?
   docker rm -f "$name" >/dev/null 2>&1 || true

@@ -6,9 +6,9 @@
 # a stub that raises NotImplementedError, outputs cleared, cells locked and checksummed.
 # The release is written to OUT (default notebooks/06-exercises.ipynb); tests/test_exercises.py
 # checks that the committed copy is exactly what this makes.
-# Usage: tools/exercises.sh NBGRADER [OUT]   (the Makefile passes .venv/bin/nbgrader)
+# Usage: classroom/exercises.sh NBGRADER [OUT]   (the Makefile passes .venv/bin/nbgrader)
 set -eu
-nbgrader=${1:?usage: tools/exercises.sh NBGRADER [OUT]}
+nbgrader=${1:?usage: classroom/exercises.sh NBGRADER [OUT]}
 out=${2:-notebooks/06-exercises.ipynb}
 case $nbgrader in */*) nbgrader="$(cd "$(dirname "$nbgrader")" && pwd)/$(basename "$nbgrader")" ;; esac  # it runs elsewhere
 here=$(cd "$(dirname "$0")/.." && pwd)

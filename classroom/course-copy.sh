@@ -7,11 +7,11 @@
 # exercises' answers, the tests that hold them) taken out of every commit by git fast-export,
 # limited to the other paths, and git fast-import. The same commits always give the same handout
 # commits, so nbgitpuller merges the teacher's updates into the students' copies as before.
-# Usage: tools/course-copy.sh REPOSITORY BRANCH COPY [HANDOUT [WITHHELD...]]   (REPOSITORY: a folder or a URL)
+# Usage: classroom/course-copy.sh REPOSITORY BRANCH COPY [HANDOUT [WITHHELD...]]   (REPOSITORY: a folder or a URL)
 set -eu
-repo=${1:?usage: tools/course-copy.sh REPOSITORY BRANCH COPY [HANDOUT [WITHHELD...]]}
-branch=${2:?usage: tools/course-copy.sh REPOSITORY BRANCH COPY [HANDOUT [WITHHELD...]]}
-copy=${3:?usage: tools/course-copy.sh REPOSITORY BRANCH COPY [HANDOUT [WITHHELD...]]}
+repo=${1:?usage: classroom/course-copy.sh REPOSITORY BRANCH COPY [HANDOUT [WITHHELD...]]}
+branch=${2:?usage: classroom/course-copy.sh REPOSITORY BRANCH COPY [HANDOUT [WITHHELD...]]}
+copy=${3:?usage: classroom/course-copy.sh REPOSITORY BRANCH COPY [HANDOUT [WITHHELD...]]}
 handout=${4:-}
 shift $(($# < 4 ? $# : 4))
 umask 022  # the servers' uids read it

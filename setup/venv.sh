@@ -1,10 +1,10 @@
 #!/bin/sh
 # Create or update the project's virtual environment from a locked requirements file.
-# Usage: tools/venv.sh PYTHON VENV LOCK   (the Makefile: `make venv` with requirements.txt,
+# Usage: setup/venv.sh PYTHON VENV LOCK   (the Makefile: `make venv` with requirements.txt,
 # `make test` with requirements-test.txt, `make classroom` with classroom/requirements.txt;
 # the Dockerfile the same way).
 # It checks the interpreter before creating anything, bootstraps uv (pinned and hashed in
-# tools/requirements-uv.txt) into the venv with pip, makes the venv hold exactly LOCK with
+# setup/requirements-uv.txt) into the venv with pip, makes the venv hold exactly LOCK with
 # `uv pip sync` in hash-checking mode (every file must match its --hash; nothing is built
 # from source). For the notebooks' locks it then registers the environment as the Jupyter
 # kernel "mxnet" inside the venv, turns off JupyterLab's news prompt and update check
@@ -39,9 +39,9 @@ else
     fail "'$python -m venv' failed. On Debian/Ubuntu install the venv module: apt-get install python3.11-venv"
 fi
 
-if ! "$venv/bin/uv" --version 2>/dev/null | grep -q "^uv $(sed -n 's/^uv==\([^ ]*\).*/\1/p' tools/requirements-uv.txt) "; then
+if ! "$venv/bin/uv" --version 2>/dev/null | grep -q "^uv $(sed -n 's/^uv==\([^ ]*\).*/\1/p' setup/requirements-uv.txt) "; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
-    -r tools/requirements-uv.txt
+    -r setup/requirements-uv.txt
 fi
 # uv trusts the system's certificates (as pip here trusts what pip.conf names), e.g. a proxy's CA.
 export UV_SYSTEM_CERTS="${UV_SYSTEM_CERTS:-1}"
@@ -61,7 +61,7 @@ fi
 # The kernel shows no random IPython tip: picking one calls Python's global random.choice every time a
 # front end connects (kernel_info), which would move the notebooks' seeded random.shuffle stream.
 mkdir -p "$venv/etc/ipython"
-printf '# Written by tools/venv.sh: keep the kernel off the global random stream.\nc.InteractiveShell.enable_tip = False\n' \
+printf '# Written by setup/venv.sh: keep the kernel off the global random stream.\nc.InteractiveShell.enable_tip = False\n' \
   > "$venv/etc/ipython/ipython_kernel_config.py"
 # JupyterLab in this venv: do not ask about fetching news from the internet, nor check for updates.
 mkdir -p "$venv/share/jupyter/lab/settings"

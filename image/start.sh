@@ -9,10 +9,11 @@
 #   nothing a student changed is ever overwritten. A classroom that hands the notebooks out with
 #   nbgitpuller instead sets NOTEBOOKS_HANDOUT=nbgitpuller (classroom/).
 # Then it runs the command: JupyterLab, jupyterhub-singleuser, Binder's jupyter-notebook, ...
+# - Started as root with NB_UID=0 (make docker-lab run by root passes the host's uid), it stays root.
 set -eu
-if [ "$(id -u)" = 0 ]; then
+if [ "$(id -u)" = 0 ] && [ "${NB_UID:-}" != 0 ]; then
   case ${NB_UID:-} in
-    ''|*[!0-9]*|0) echo "error: started as root without NB_UID, the uid to run as (a number, not 0): run as jovyan, or set NB_UID" >&2; exit 1 ;;
+    ''|*[!0-9]*) echo "error: started as root without NB_UID, the uid to run as (a number; 0 stays root): run as jovyan, or set NB_UID" >&2; exit 1 ;;
   esac
   [ "$(id -u jovyan)" = "$NB_UID" ] || usermod --non-unique --uid "$NB_UID" jovyan
   # The teacher's server is given the class's uids (CLASSROOM_UIDS="name:uid ..."): each becomes a

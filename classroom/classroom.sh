@@ -5,21 +5,21 @@
 #   (readable by this user only).
 # - A course on this machine is handed out from a copy of its one branch (state/course.git, the
 #   teacher's; state/handout.git, the students', without CLASSROOM_WITHHOLD: the exercises (handed
-#   out with nbgrader), their answers and the tests; tools/course-copy.sh), which fetches the teacher's commits every 10 s.
+#   out with nbgrader), their answers and the tests; classroom/course-copy.sh), which fetches the teacher's commits every 10 s.
 # - supervisord (classroom/supervisord.conf) starts configurable-http-proxy, then the hub, then
 #   jupyterhub-idle-culler (CLASSROOM_IDLE_TIMEOUT, default 3600 s) and the copy's fetching, and starts
 #   again whichever stops: the proxy, the hub (after a crash, or `supervisorctl ... restart hub` after
 #   changing the config), the culler. The students' servers keep running meanwhile.
 # - Prints the address and the logins once the hub answers (within 30 s); the log of all of them follows.
 # - Ctrl-C (or TERM, or HUP) stops them all and every student's container. The students' volumes stay.
-# Usage: tools/classroom.sh VENV IMAGE PORT   (PORT: the class's; PORT+1 the proxy's API; PORT+81 the hub's API)
+# Usage: classroom/classroom.sh VENV IMAGE PORT   (PORT: the class's; PORT+1 the proxy's API; PORT+81 the hub's API)
 set -eu
-venv=${1:?usage: tools/classroom.sh VENV IMAGE PORT}
+venv=${1:?usage: classroom/classroom.sh VENV IMAGE PORT}
 image=${2:-mxnet-linreg}
 port=${3:-8000}
 fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
 venv=$(cd "$venv" && pwd)
-here=$(cd "$(dirname "$0")/../classroom" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
 repo=${CLASSROOM_REPO:-$(dirname "$here")}
 branch=${CLASSROOM_BRANCH:-main}
 [ ! -d "$repo" ] || repo=$(cd "$repo" && pwd)  # the hub runs in the state folder: paths must be absolute
@@ -95,7 +95,7 @@ trap 'exit 143' TERM
 if [ -d "$repo" ]; then
   # The containers see only these copies of the one branch, never the teacher's folder itself.
   # shellcheck disable=SC2086  # the withheld paths, one a word
-  "$(dirname "$here")/tools/course-copy.sh" "$repo" "$branch" "$CLASSROOM_STATE/course.git" \
+  "$here/course-copy.sh" "$repo" "$branch" "$CLASSROOM_STATE/course.git" \
       "$CLASSROOM_STATE/handout.git" $CLASSROOM_WITHHOLD ||
     fail "could not copy the branch $branch of $repo into $CLASSROOM_STATE/course.git and handout.git (why above)."
 fi
