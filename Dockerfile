@@ -38,10 +38,11 @@ WORKDIR /opt/mxnet-linreg
 # The packages first, from the lock alone: editing a notebook or a tool does not reinstall them.
 COPY requirements.txt ./
 COPY setup/venv.sh setup/requirements-uv.txt setup/
-# uv installed the set; learners do not need the installer itself (38 MB), so it goes. Then the
+# uv installed the set; learners do not need the installer itself, so it goes. Then the
 # modules that every server and kernel imports at start-up are imported once, which stores their
 # bytecode: each student's server and kernel then starts without compiling them again (the
-# students cannot write here, and compiling everything would add 106 MB instead of ~30).
+# students cannot write here; only those modules, since compiling everything would grow the image
+# several times as much).
 RUN sh setup/venv.sh python3 .venv requirements.txt \
  && .venv/bin/python -m pip uninstall --quiet -y uv \
  && MPLCONFIGDIR=/tmp/mpl .venv/bin/python -c "import jupyterhub.singleuser, jupyter_server.serverapp, jupyterlab.labapp, \

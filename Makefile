@@ -74,7 +74,7 @@ test: $(TESTREADY) ## lint, re-run every notebook strictly with nbval, and the f
 test-system: $(TESTREADY) ## the tools end to end: JupyterLab server, the site in Chromium, dead kernels, stuck tests (CI)
 	$(BIN)/pytest -n $(JOBS) -m system
 
-test-habits: $(TESTREADY) ## re-run each notebook as learners do: Run All twice, each cell twice, a reconnect before each cell (CI)
+test-habits: $(TESTREADY) ## re-run each notebook as learners do: Run All twice (reconnecting before each cell), each cell twice (CI)
 	$(BIN)/pytest -n $(JOBS) --dist load -m habits tests/test_learner_habits.py
 
 test-cpus: $(TESTREADY) ## nbval under each OpenBLAS kernel in CPUS this CPU can run, then with NumPy's SIMD dispatch off

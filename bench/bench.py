@@ -105,8 +105,10 @@ def started(command: list[str], ready: str, within: float, **kwargs) -> tuple[su
 
 
 def stop(process: subprocess.Popen, within: float = 60) -> None:
-    """Ctrl-C to the process group; SIGKILL if it has not ended within s."""
-    os.killpg(process.pid, signal.SIGINT)
+    """SIGTERM to the process group, as a service manager stops it (make lab, docker-lab and
+    classroom clean up on it as on Ctrl-C, whose SIGINT a shell's background job ignores);
+    SIGKILL if it has not ended within s."""
+    os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=within)
     except subprocess.TimeoutExpired:
@@ -246,6 +248,10 @@ def docker(work: Path, students: int) -> None:
         volumes = run(["docker", "volume", "ls", "-q", "--filter", f"name={prefix}-"], 60).stdout.split()
         if volumes:
             run(["docker", "volume", "rm", "-f", *volumes], 120)
+    left = run(["docker", "ps", "-aq", "--filter", f"ancestor={IMAGE}"], 60).stdout.split()
+    if left:
+        run(["docker", "rm", "-f", *left], 120)
+        raise RuntimeError(f"containers of {IMAGE} were left running after their commands stopped: {left}")
 
 
 def machine() -> str:

@@ -78,9 +78,9 @@ c.DockerSpawner.name_template = prefix + "-{username}"
 # The label marks this hub's containers: Ctrl-C removes exactly those (classroom/classroom.sh).
 c.DockerSpawner.extra_create_kwargs = {"labels": {"mxnet-linreg.classroom": prefix}}
 # A whole class starting at once waits for the CPU: the last server to answer waits behind most of
-# the class's first minutes (30 students on 2 cores: up to 315 s from the first login to the last
-# lesson, make test-classroom; one server then needed over 120 s to answer). Allow each 5 minutes,
-# as Zero to JupyterHub's chart does (singleuser.startTimeout).
+# the class's first minutes (on 2 cores, JupyterHub's default of 120 s failed a class of 30 in
+# make test-classroom; bench/FIGURES.md has a class's times). Allow each 5 minutes, as Zero to
+# JupyterHub's chart does (singleuser.startTimeout).
 c.Spawner.start_timeout = 300
 c.Spawner.http_timeout = 300
 c.DockerSpawner.remove = True  # a stopped server's container goes; the home volume stays
@@ -88,8 +88,8 @@ c.DockerSpawner.remove = True  # a stopped server's container goes; the home vol
 # environment lives outside it (/opt/mxnet-linreg), so it survives any change to the home.
 # The class's nbgrader exchange (below) is one volume, which every server mounts read-write.
 c.DockerSpawner.volumes = {prefix + "-home-{username}": "/home/jovyan", prefix + "-exchange": "/srv/nbgrader/exchange"}
-# Limits per student: 1 GiB of memory (a student uses about 270 MB running lesson 02, classroom/README.md), one
-# core, and 512 processes and threads (a server running lesson 02 peaks at 24, in docker stats).
+# Limits per student: 1 GiB of memory (what a student uses running lesson 02: bench/FIGURES.md), one
+# core, and 512 processes and threads.
 # MXNet's and OpenBLAS's thread pools are sized to the core limit (rounded up), not to the
 # machine's cores. The home volume has no size limit: Docker's local volumes share this disk.
 cpus = float(env("CLASSROOM_CPUS", "1"))

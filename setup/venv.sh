@@ -47,7 +47,7 @@ fi
 export UV_SYSTEM_CERTS="${UV_SYSTEM_CERTS:-1}"
 # The classroom's hub (no mxnet in its lock) starts again after each crash or change of its config: its
 # bytecode is stored now (uv stores none by default, and PYTHONDONTWRITEBYTECODE, where set, keeps Python
-# from storing it later), so that no start compiles it again (jupyterhub --version: 3.3 s, not 5.2 s).
+# from storing it later), so that no start compiles it again.
 compile=
 grep -q '^mxnet==' "$lock" || compile=--compile-bytecode
 "$venv/bin/uv" pip sync --quiet --python "$venv/bin/python" --require-hashes --no-build $compile "$lock"
@@ -69,8 +69,9 @@ cat > "$venv/share/jupyter/lab/settings/overrides.json" <<'JSON'
 {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
 JSON
 # nbgrader (the exercises' format) stays out of JupyterLab here, as `jupyter labextension disable
-# --level=sys_prefix` and `jupyter server extension disable --sys-prefix` would write it (those take a
-# minute): a learner's lab shows none of its panels and its server does not import it (3 s). A class's
+# --level=sys_prefix` and `jupyter server extension disable --sys-prefix` would write it (those commands
+# start a Jupyter application each, which is slow): a learner's lab shows none of its panels and its
+# server does not import it. A class's
 # hub turns on what each user needs (classroom/jupyter/: the assignment list, or the formgrader too).
 mkdir -p "$venv/etc/jupyter/labconfig"
 cat > "$venv/etc/jupyter/labconfig/page_config.json" <<'JSON'

@@ -1,7 +1,7 @@
-"""The guides (README.md, INSTALL.md, CONTRIBUTING.md, classroom/README.md): every relative link
-resolves to a file or folder of the project, and every #anchor to a heading of its target, named
-as a code host names it (GitHub: lower case, punctuation dropped, spaces as hyphens); the README
-stays within a screen or three."""
+"""The guides (README.md, INSTALL.md, CONTRIBUTING.md, each part's folder's README.md, and
+bench/FIGURES.md): every relative link resolves to a file or folder of the project, and every
+#anchor to a heading of its target, named as a code host names it (GitHub: lower case,
+punctuation dropped, spaces as hyphens); the README stays within a screen or three."""
 
 import re
 from pathlib import Path
@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-GUIDES = [ROOT / "README.md", ROOT / "INSTALL.md", ROOT / "CONTRIBUTING.md", ROOT / "classroom" / "README.md"]
+PARTS = ["setup", "lab", "site", "image", "classroom"]
+GUIDES = [ROOT / "README.md", ROOT / "INSTALL.md", ROOT / "CONTRIBUTING.md",
+          *[ROOT / part / "README.md" for part in PARTS], ROOT / "bench" / "FIGURES.md"]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 
@@ -55,3 +57,9 @@ def test_a_broken_link_or_anchor_is_caught(tmp_path):
 
 def test_the_readme_is_at_most_150_lines():
     assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 150
+
+
+def test_the_readme_names_every_part_and_each_part_has_its_guide():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [part for part in PARTS if f"\n{part}/ " not in readme] == []
+    assert [part for part in PARTS if not (ROOT / part / "README.md").is_file()] == []

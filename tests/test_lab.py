@@ -20,7 +20,7 @@ from jupyter_server.serverapp import list_running_servers
 
 pytestmark = pytest.mark.system  # make test-system
 TOKEN = "test-" + os.urandom(12).hex()
-START_TIMEOUT = 60  # seconds: JupyterLab starts in about 2 s here
+START_TIMEOUT = 60  # seconds: the bound on JupyterLab's start
 
 
 def start_lab(port: int, runtime_dir) -> subprocess.Popen:
