@@ -10,18 +10,22 @@ hub, proxy and spawner:
 4. opens lesson 02 from their copy and runs its code cells top to bottom in a kernel over the
    websocket, as JupyterLab does.
 
-It prints each student's times, the memory of their container after the lesson, and a summary,
-and exits non-zero unless every student finished. Every wait has a bound.
+It prints the class's times, the memory of each container after the lesson and the CPU-seconds
+a student cost (the machine's busy time over the class, from /proc/stat, less this driver's own,
+divided by the class's size: the hub, the proxy, Docker and the servers), and exits non-zero
+unless every student finished. Every wait has a bound. Run it on the hub's machine, for the
+memory and the CPU-seconds.
 
 A class handing in the exercises (make test-classroom) uses the same sessions: each student fetches
 the assignment the teacher released, writes answers into its answer cells, validates and submits,
 through the nbgrader assignment list's own calls (what its JupyterLab panel calls).
 
-    python classroom/classroom_load.py http://127.0.0.1:8000 PASSWORD --students 30
+    .venv/bin/python classroom/classroom_load.py http://127.0.0.1:8000 PASSWORD --students 30
 """
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -251,6 +255,16 @@ def container_memory(prefix: str) -> dict[str, float]:
     return memory
 
 
+def busy_cpu_seconds() -> float:
+    """CPU-seconds this machine has spent busy since boot (/proc/stat), less this process's own
+    (its threads and the commands it ran): what the hub, the proxy, Docker and the servers used."""
+    fields = [int(n) for n in open("/proc/stat", encoding="ascii").readline().split()[1:8]]
+    user, nice, system, _idle, _iowait, irq, softirq = fields
+    own = os.times()
+    return ((user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+            - own.user - own.system - own.children_user - own.children_system)
+
+
 def host_memory_in_use() -> float:
     """MB of the host's memory in use (MemTotal - MemAvailable)."""
     info = dict(line.split(":") for line in open("/proc/meminfo", encoding="ascii"))
@@ -259,19 +273,21 @@ def host_memory_in_use() -> float:
 
 def run_class(hub: str, password: str, names: list[str], prefix: str) -> dict:
     """Every student's lesson at once; returns the figures. Raises if any student did not finish."""
-    memory_before = host_memory_in_use()
+    memory_before, cpu_before = host_memory_in_use(), busy_cpu_seconds()
     start_time = time.monotonic()
     students = [Student(hub, name, password) for name in names]
     with ThreadPoolExecutor(max_workers=len(students)) as pool:
         futures = {student.name: pool.submit(student.lesson, start_time) for student in students}
     failed = {name: future.exception() for name, future in futures.items() if future.exception()}
     total = time.monotonic() - start_time
+    cpu = busy_cpu_seconds() - cpu_before
     memory = container_memory(prefix)
     figures = {
         "students": len(names), "finished": len(names) - len(failed), "total": total,
         "ready": sorted(s.times["ready"] for s in students if "done" in s.times),
         "lesson": sorted(s.times["lesson"] for s in students if "done" in s.times),
         "memory": sorted(memory.values()), "host_memory": host_memory_in_use() - memory_before,
+        "cpu_per_student": cpu / len(names),
         "failed": {name: f"{type(error).__name__}: {error}" for name, error in failed.items()},
     }
     for student in students:  # the kernels are left running until the memory is measured
@@ -299,10 +315,11 @@ def report(figures: dict) -> str:
     lines = [
         f"students: {figures['students']}, finished lesson 02: {figures['finished']}",
         f"first request to last lesson: {figures['total']:.0f} s",
-        f"server ready after: {spread(figures['ready'], 's')}",
+        f"server ready after (from the class's first request): {spread(figures['ready'], 's')}",
         f"lesson 02 took: {spread(figures['lesson'], 's')}",
         f"memory per student (container, after the lesson): {spread(figures['memory'], 'MB')}",
         f"host memory in use, added: {figures['host_memory']:.0f} MB",
+        f"CPU-seconds a student (the machine's, this driver's own excluded): {figures['cpu_per_student']:.1f}",
     ]
     lines += [f"FAILED {name}: {error}" for name, error in figures["failed"].items()]
     return "\n".join(lines)
