@@ -13,6 +13,7 @@ import grp
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -310,9 +311,11 @@ def test_docker_lab_run_by_root_serves_the_lab_as_root(image, tmp_path):
         pytest.skip("run by root only")
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
     port, token = free_port(), uuid.uuid4().hex
+    # SIGINT as a terminal delivers it, even where this test runs as a background job (which ignores it).
     lab = subprocess.Popen([str(ROOT / "image" / "docker-lab.sh"), image, str(port)], cwd=tmp_path,
                            env=dict(os.environ, LAB_TOKEN=token), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, start_new_session=True)
+                           text=True, start_new_session=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         printed = next((line for line in lab.stdout if "open: " in line or "error:" in line), "")
         assert "open: " in printed, printed
@@ -321,4 +324,6 @@ def test_docker_lab_run_by_root_serves_the_lab_as_root(image, tmp_path):
                                                                              "content": "x"}, token=token)[0]
         assert created == 201 and (tmp_path / "notebooks" / "from-root.txt").stat().st_uid == 0
     finally:
-        interrupt(lab, 30)
+        stopped = interrupt(lab, 30)
+        subprocess.run(["docker", "rm", "-f", f"mxnet-linreg-lab-{port}"], capture_output=True)
+    assert stopped, "Ctrl-C did not stop make docker-lab within 30 s"
