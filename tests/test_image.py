@@ -291,6 +291,9 @@ def test_binder_builds_with_repo2docker_and_runs_the_lesson_behind_a_token(tools
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True)
         subprocess.run(["docker", "rmi", "-f", binder_image], capture_output=True)
+        # repo2docker builds without a target, so Docker's legacy builder builds every stage, the
+        # test stage too, and leaves it untagged: remove the project's untagged images (by label).
+        run("docker", "image", "prune", "--force", "--filter", "label=mxnet-linreg.project")
 
 
 def test_the_image_started_as_root_runs_as_nb_uid_with_no_way_back_or_refuses(image):
