@@ -79,7 +79,7 @@ def answers(url: str, token: str = "") -> bool:
         return False
 
 
-def started(command: list[str], ready: str, within: float, **kwargs) -> tuple[subprocess.Popen, float, list[str]]:
+def started(command: list[str], ready: str, within: float, **kwargs) -> tuple[subprocess.Popen, float]:
     """Start a long-running command in its own process group; the seconds until it prints a line
     starting with ready. Stops it and raises, with its output, if that takes over within s."""
     start = time.monotonic()
@@ -97,7 +97,7 @@ def started(command: list[str], ready: str, within: float, **kwargs) -> tuple[su
     if not seen.wait(within):
         stop(process)
         raise RuntimeError(f"{command} printed no {ready!r} within {within:.0f} s:\n{''.join(output[-20:])}")
-    return process, time.monotonic() - start, output
+    return process, time.monotonic() - start
 
 
 def stop(process: subprocess.Popen, within: float = 60) -> None:
@@ -121,8 +121,6 @@ def poll(url: str, token: str, process: subprocess.Popen, within: float) -> None
 
 
 def spread(values: list[float], unit: str = "s") -> str:
-    if len(values) == 1:
-        return f"{values[0]:.2f} {unit}" if values[0] < 10 else f"{values[0]:.0f} {unit}"
     return (f"median {statistics.median(values):.2f} {unit} ({', '.join(f'{v:.2f}' for v in values)}; "
             f"{len(values)} runs)")
 
@@ -145,7 +143,7 @@ def set_up(work: Path, students: int) -> None:
     token, port = uuid.uuid4().hex, free_port()
     start = time.monotonic()
     run(["git", "clone", "--quiet", str(ROOT), str(work / "clone")], 120)
-    lab, _, _ = started(["make", "lab", f"LAB_PORT={port}", f"LAB_TOKEN={token}"], "open:", 600,
+    lab, _ = started(["make", "lab", f"LAB_PORT={port}", f"LAB_TOKEN={token}"], "open:", 600,
                         cwd=work / "clone", env=env)
     try:
         poll(f"http://127.0.0.1:{port}/api/status", token, lab, 120)
@@ -205,7 +203,7 @@ def docker(work: Path, students: int) -> None:
         "≤ 850 MB", size <= 850e6)
 
     port, token = free_port(), uuid.uuid4().hex
-    lab, ready, _ = started(["image/docker-lab.sh", IMAGE, str(port)], "open:", 300, cwd=ROOT,
+    lab, ready = started(["image/docker-lab.sh", IMAGE, str(port)], "open:", 300, cwd=ROOT,
                             env=dict(os.environ, LAB_TOKEN=token))
     stop(lab)
     row("`make docker-lab` until it prints the address (the server answering)", f"{ready:.1f} s",
@@ -230,7 +228,7 @@ def docker(work: Path, students: int) -> None:
     hub_port = free_port()
     env = dict(os.environ, CLASSROOM_STATE=str(work / "state"), CLASSROOM_ROSTER=str(work / "roster.txt"),
                CLASSROOM_PREFIX=prefix)
-    hub, ready, _ = started(["classroom/classroom.sh", str(ROOT / "classroom/.venv"), IMAGE, str(hub_port)],
+    hub, ready = started(["classroom/classroom.sh", str(ROOT / "classroom/.venv"), IMAGE, str(hub_port)],
                             "JupyterHub for the class", 120, cwd=ROOT, env=env)
     try:
         row("`make classroom` until it prints the address (the hub answering)", f"{ready:.1f} s",
